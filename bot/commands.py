@@ -1,0 +1,27 @@
+"""The commands the bot offers, declared once for /help and setMyCommands."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.i18n import N_
+
+
+@dataclass(frozen=True)
+class Command:
+    """A bot command; `organizer` commands are shown to organizers only."""
+
+    name: str
+    description: str
+    organizer: bool = False
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("start", N_("Start the bot and let it send you messages")),
+    Command("help", N_("What this bot can do for you")),
+)
+
+
+def commands_for(organizer: bool) -> list[Command]:
+    """The commands a member (or an organizer) may use."""
+    return [c for c in COMMANDS if organizer or not c.organizer]

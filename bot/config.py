@@ -1,0 +1,228 @@
+"""Typed configuration: a TOML file validated into frozen pydantic models.
+
+Nothing here reads a file at import time; `load_config` is called from `main()` and tests
+build `Config` objects directly.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from datetime import time
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+TOKEN_ENV = "SALONBOT_TOKEN"
+_TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
+LANGUAGES = ("zh", "en")
+
+
+class ConfigError(Exception):
+    """A configuration problem, described in one line that names the key."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class WebhookConfig(_Section):
+    listen: str = "127.0.0.1"
+    port: int = Field(8443, ge=1, le=65535)
+    url: str = ""
+    path: str = "telegram"
+    secret: str = ""
+
+
+class TelegramConfig(_Section):
+    token: str = ""
+    api_base_url: str = "https://api.telegram.org/bot"
+    mode: Literal["polling", "webhook"] = "polling"
+    webhook: WebhookConfig = WebhookConfig()
+
+    @field_validator("token")
+    @classmethod
+    def _token_shape(cls, value: str) -> str:
+        if value and not _TOKEN_RE.match(value):
+            raise ValueError("does not look like a bot token (digits, a colon, then letters)")
+        return value
+
+    @field_validator("api_base_url")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> TelegramConfig:
+        if self.mode == "webhook":
+            if not self.webhook.url:
+                raise ValueError("webhook.url is required in webhook mode")
+            if not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", self.webhook.secret):
+                raise ValueError(
+                    "webhook.secret is required in webhook mode: "
+                    "16-256 characters of A-Z a-z 0-9 _ -"
+                )
+        return self
+
+    @property
+    def bot_base_url(self) -> str:
+        """The Bot API base URL that the token is appended to (always ends in ``/bot``)."""
+        base = self.api_base_url.rstrip("/")
+        return base if base.endswith("/bot") else base + "/bot"
+
+    @property
+    def file_base_url(self) -> str:
+        """The matching base URL for file downloads."""
+        return self.bot_base_url[: -len("/bot")] + "/file/bot"
+
+
+class DatabaseConfig(_Section):
+    url: str = "sqlite+aiosqlite:///salonbot.db"
+    migrate_on_start: bool = True
+    echo: bool = False
+
+    @field_validator("url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+
+class CommunityConfig(_Section):
+    chat_id: int
+    title: str = Field(min_length=1, max_length=128)
+    timezone: str = "UTC"
+    language: Literal["zh", "en"] = "zh"
+    organizers: list[int] = []
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown IANA timezone {value!r}") from None
+        return value
+
+    @field_validator("chat_id")
+    @classmethod
+    def _group_id(cls, value: int) -> int:
+        if value >= 0:
+            raise ValueError("a group's chat id is negative (e.g. -1001234567890)")
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The community's timezone."""
+        return ZoneInfo(self.timezone)
+
+
+class ScheduleConfig(_Section):
+    tick_seconds: float = Field(30.0, gt=0, le=3600)
+    nightly_cron: str = "0 3 * * *"
+    reminder_hours: list[float] = [24.0, 2.0]
+    feedback_delay_hours: float = Field(1.0, ge=0)
+    waitlist_claim_hours: float = Field(12.0, gt=0)
+
+
+class MessagingConfig(_Section):
+    global_rate_per_second: float = Field(25.0, gt=0, le=30)
+    per_chat_interval_seconds: float = Field(1.0, ge=0)
+    group_messages_per_minute: int = Field(20, ge=1, le=20)
+    quiet_hours_start: time = time(22, 0)
+    quiet_hours_end: time = time(8, 0)
+    max_attempts: int = Field(5, ge=1)
+
+    @field_validator("quiet_hours_start", "quiet_hours_end", mode="before")
+    @classmethod
+    def _clock(cls, value: object) -> object:
+        if isinstance(value, str):
+            try:
+                return time.fromisoformat(value)
+            except ValueError:
+                raise ValueError(f"{value!r} is not a time like 22:00") from None
+        return value
+
+
+class PrivacyConfig(_Section):
+    store_text: bool = False
+    retention_days: int = Field(90, ge=1)
+    raw_event_days: int = Field(365, ge=1)
+
+
+class ModelsConfig(_Section):
+    random_state: int = 42
+    min_past_salons: int = Field(3, ge=1)
+    stale_after_days: int = Field(3, ge=1)
+    model_dir: str = "models"
+
+
+class LoggingConfig(_Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+class Config(_Section):
+    telegram: TelegramConfig = TelegramConfig()
+    database: DatabaseConfig = DatabaseConfig()
+    communities: list[CommunityConfig] = []
+    schedule: ScheduleConfig = ScheduleConfig()
+    messaging: MessagingConfig = MessagingConfig()
+    privacy: PrivacyConfig = PrivacyConfig()
+    models: ModelsConfig = ModelsConfig()
+    logging: LoggingConfig = LoggingConfig()
+
+    @model_validator(mode="after")
+    def _unique_chats(self) -> Config:
+        ids = [c.chat_id for c in self.communities]
+        if len(ids) != len(set(ids)):
+            raise ValueError("communities: the same chat_id is configured twice")
+        return self
+
+    def community(self, chat_id: int) -> CommunityConfig | None:
+        """The configured community with this chat id, if any."""
+        return next((c for c in self.communities if c.chat_id == chat_id), None)
+
+
+def _describe(error: ValidationError) -> str:
+    first = error.errors()[0]
+    key = ".".join(str(part) for part in first["loc"]) or "config"
+    message = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        message = "unknown key"
+    elif first["type"] == "missing":
+        message = "missing"
+    return f"{key}: {message}"
+
+
+def parse_config(data: dict, *, require_token: bool = True, env: dict | None = None) -> Config:
+    """Validate a config mapping; the token env var overrides the file."""
+    env = os.environ if env is None else env
+    if env.get(TOKEN_ENV):
+        telegram = dict(data.get("telegram") or {})
+        telegram["token"] = env[TOKEN_ENV]
+        data = {**data, "telegram": telegram}
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as error:
+        raise ConfigError(_describe(error)) from None
+    if require_token and not config.telegram.token:
+        raise ConfigError(f"telegram.token: missing (set it in the file or in {TOKEN_ENV})")
+    return config
+
+
+def load_config(path: str | Path, *, require_token: bool = True) -> Config:
+    """Read and validate a TOML config file."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    return parse_config(data, require_token=require_token)

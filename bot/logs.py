@@ -1,0 +1,39 @@
+"""Logging that never prints the bot token or payment secrets."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterable
+
+REDACTED = "[redacted]"
+
+
+class RedactingFormatter(logging.Formatter):
+    """Formats as usual, then replaces every secret (message, arguments and tracebacks)."""
+
+    def __init__(self, fmt: str, secrets: Iterable[str]) -> None:
+        super().__init__(fmt)
+        self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        for secret in self._secrets:
+            text = text.replace(secret, REDACTED)
+        return text
+
+
+def setup_logging(level: str, secrets: Iterable[str], stream=None) -> None:
+    """Configure the root logger; httpx (which logs URLs containing the token) only warns."""
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(
+        RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", secrets)
+    )
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(max(logging.INFO, logging.getLevelName(level)))

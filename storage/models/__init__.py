@@ -1,0 +1,14 @@
+"""All tables. Import from here so Alembic and the app see one metadata."""
+
+from storage.models.base import Base
+from storage.models.core import DM_BLOCKED, DM_REACHABLE, DM_UNKNOWN, Community, Membership, User
+
+__all__ = [
+    "DM_BLOCKED",
+    "DM_REACHABLE",
+    "DM_UNKNOWN",
+    "Base",
+    "Community",
+    "Membership",
+    "User",
+]

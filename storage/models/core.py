@@ -1,0 +1,66 @@
+"""Communities, Telegram users and who belongs where."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, false
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.models.base import Base
+from storage.types import utcnow
+
+# Whether the bot can send a private message: unknown until the member starts the bot.
+DM_UNKNOWN, DM_REACHABLE, DM_BLOCKED = "unknown", "reachable", "blocked"
+
+
+class Community(Base):
+    """A paid Telegram group the bot serves; the id is the group's chat id."""
+
+    __tablename__ = "communities"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    title: Mapped[str] = mapped_column(String(128))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    language: Mapped[str] = mapped_column(String(8), default="zh")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class User(Base):
+    """A Telegram user seen by the bot; the id is the Telegram user id."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    first_name: Mapped[str] = mapped_column(String(128), default="")
+    last_name: Mapped[str | None] = mapped_column(String(128))
+    username: Mapped[str | None] = mapped_column(String(64))
+    language_code: Mapped[str | None] = mapped_column(String(16))
+    is_bot: Mapped[bool] = mapped_column(default=False, server_default=false())
+    dm_status: Mapped[str] = mapped_column(String(16), default=DM_UNKNOWN)
+    dm_reason: Mapped[str | None] = mapped_column(String(200))
+    dm_checked_at: Mapped[datetime | None]
+    started_at: Mapped[datetime | None]
+    tracking_opt_out: Mapped[bool] = mapped_column(default=False, server_default=false())
+    invites_opt_out: Mapped[bool] = mapped_column(default=False, server_default=false())
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Membership(Base):
+    """A user's membership of a community, learned from messages, reactions and joins."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (Index("ix_memberships_user", "user_id"),)
+
+    community_id: Mapped[int] = mapped_column(
+        ForeignKey("communities.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    joined_at: Mapped[datetime | None]
+    left_at: Mapped[datetime | None]
+    is_member: Mapped[bool] = mapped_column(default=True)

@@ -1,0 +1,123 @@
+"""Users, communities and memberships."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import DM_BLOCKED, DM_REACHABLE, Community, Membership, User
+from storage.types import utcnow
+from storage.upsert import insert_for
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    """Plain values about a Telegram user, pulled out of an update by the bot."""
+
+    id: int
+    first_name: str = ""
+    last_name: str | None = None
+    username: str | None = None
+    language_code: str | None = None
+    is_bot: bool = False
+
+
+@dataclass(frozen=True)
+class CommunityInfo:
+    """A configured community."""
+
+    id: int
+    title: str
+    timezone: str
+    language: str
+
+
+async def upsert_communities(
+    communities: Iterable[CommunityInfo], *, session: AsyncSession
+) -> None:
+    """Create or update the configured communities."""
+    insert = insert_for(session)
+    for c in communities:
+        values = {"title": c.title, "timezone": c.timezone, "language": c.language}
+        stmt = insert(Community).values(id=c.id, **values)
+        await session.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=values))
+
+
+async def upsert_user(info: UserInfo, *, session: AsyncSession) -> None:
+    """Create the user or refresh their name and language."""
+    insert = insert_for(session)
+    values = {
+        "first_name": info.first_name[:128],
+        "last_name": (info.last_name or None) and info.last_name[:128],
+        "username": info.username,
+        "language_code": info.language_code,
+        "is_bot": info.is_bot,
+        "updated_at": utcnow(),
+    }
+    stmt = insert(User).values(id=info.id, created_at=utcnow(), dm_status="unknown", **values)
+    await session.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=values))
+
+
+async def get_user(user_id: int, *, session: AsyncSession) -> User | None:
+    """The stored user, if any."""
+    return await session.get(User, user_id)
+
+
+async def mark_started(user_id: int, *, session: AsyncSession, at: datetime | None = None) -> None:
+    """The user started the bot in a private chat: the bot can reach them now."""
+    at = at or utcnow()
+    await session.execute(
+        update(User)
+        .where(User.id == user_id)
+        .values(dm_status=DM_REACHABLE, dm_reason=None, dm_checked_at=at, started_at=at)
+    )
+
+
+async def mark_unreachable(user_id: int, reason: str, *, session: AsyncSession) -> None:
+    """A private message failed for good (blocked, deactivated, never started)."""
+    await session.execute(
+        update(User)
+        .where(User.id == user_id)
+        .values(dm_status=DM_BLOCKED, dm_reason=reason[:200], dm_checked_at=utcnow())
+    )
+
+
+async def list_user_communities(user_id: int, *, session: AsyncSession) -> list[int]:
+    """Ids of the communities the user currently belongs to."""
+    rows = await session.scalars(
+        select(Membership.community_id).where(
+            Membership.user_id == user_id, Membership.is_member.is_(True)
+        )
+    )
+    return list(rows)
+
+
+async def upsert_membership(
+    community_id: int,
+    user_id: int,
+    *,
+    session: AsyncSession,
+    seen_at: datetime | None = None,
+    joined_at: datetime | None = None,
+) -> None:
+    """Record that the user was seen in (or joined) the community."""
+    seen_at = seen_at or utcnow()
+    insert = insert_for(session)
+    stmt = insert(Membership).values(
+        community_id=community_id,
+        user_id=user_id,
+        first_seen_at=seen_at,
+        last_seen_at=seen_at,
+        joined_at=joined_at,
+        is_member=True,
+    )
+    set_ = {"last_seen_at": seen_at, "is_member": True, "left_at": None}
+    if joined_at is not None:
+        set_["joined_at"] = joined_at
+    await session.execute(
+        stmt.on_conflict_do_update(index_elements=["community_id", "user_id"], set_=set_)
+    )

@@ -1,0 +1,98 @@
+"""Config validation: a bad config names its key and stops before anything connects."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.config import ConfigError, load_config, parse_config
+from tests.conftest import TOKEN
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_example_config_is_valid_apart_from_the_token():
+    config = load_config(ROOT / "config.example.toml", require_token=False)
+    assert config.database.url == "sqlite+aiosqlite:///salonbot.db"
+    assert config.communities[0].zone.key == "Asia/Shanghai"
+    assert config.messaging.global_rate_per_second == 25
+
+
+def test_example_config_needs_a_token():
+    with pytest.raises(ConfigError, match=r"^telegram\.token: missing"):
+        parse_config({}, env={})
+
+
+def test_token_from_environment_overrides_the_file():
+    config = parse_config({"telegram": {"token": "1:file"}}, env={"SALONBOT_TOKEN": TOKEN})
+    assert config.telegram.token == TOKEN
+
+
+@pytest.mark.parametrize(
+    ("data", "key"),
+    [
+        ({"telegram": {"token": TOKEN, "tokn": "x"}}, r"telegram\.tokn: unknown key"),
+        ({"telegram": {"token": TOKEN}, "colour": 1}, r"colour: unknown key"),
+        ({"telegram": {"token": TOKEN}, "schedule": {"tick_seconds": "fast"}},
+         r"schedule\.tick_seconds"),
+        ({"telegram": {"token": TOKEN}, "privacy": {"store_text": "yes"}}, r"privacy\.store_text"),
+        ({"telegram": {"token": TOKEN},
+          "communities": [{"chat_id": -1, "title": "x", "timezone": "Mars/Base"}]},
+         r"communities\.0\.timezone: unknown IANA timezone"),
+        ({"telegram": {"token": TOKEN}, "communities": [{"chat_id": 5, "title": "x"}]},
+         r"communities\.0\.chat_id"),
+        ({"telegram": {"token": TOKEN, "mode": "webhook"}}, r"telegram: webhook\.url"),
+        ({"telegram": {"token": TOKEN, "mode": "webhook",
+                       "webhook": {"url": "https://x", "secret": "short"}}},
+         r"telegram: webhook\.secret"),
+        ({"telegram": {"token": "not a token"}}, r"telegram\.token: does not look like"),
+        ({"telegram": {"token": TOKEN}, "database": {"url": "mysql://x"}}, r"database\.url"),
+        ({"telegram": {"token": TOKEN}, "messaging": {"quiet_hours_start": "late"}},
+         r"messaging\.quiet_hours_start"),
+    ],
+)  # fmt: skip
+def test_bad_config_names_the_key(data, key):
+    with pytest.raises(ConfigError, match=key):
+        parse_config(data, env={})
+
+
+def test_api_base_url_is_normalised():
+    config = parse_config(
+        {"telegram": {"token": TOKEN, "api_base_url": "http://127.0.0.1:8081/"}}, env={}
+    )
+    assert config.telegram.bot_base_url == "http://127.0.0.1:8081/bot"
+    assert config.telegram.file_base_url == "http://127.0.0.1:8081/file/bot"
+
+
+BAD_FILES = [
+    ('[telegram]\ntoken = "{t}"\n[database]\nurl = "sqlite+aiosqlite:///{db}"\nport = 3\n',
+     "database.port: unknown key"),
+    ('[telegram]\ntoken = "{t}"\n[database]\nurl = "sqlite+aiosqlite:///{db}"\n'
+     "migrate_on_start = 1\n", "database.migrate_on_start"),
+    ('[telegram]\ntoken = "{t}"\n[database\n', "not valid TOML"),
+]  # fmt: skip
+MISSING_TOKEN = ('[database]\nurl = "sqlite+aiosqlite:///{db}"\n', "telegram.token: missing")
+
+
+@pytest.mark.parametrize(
+    ("verb", "body", "key"),
+    [("run", *bad) for bad in [*BAD_FILES, MISSING_TOKEN]] + [("migrate", *b) for b in BAD_FILES],
+)
+def test_cli_exits_2_with_the_key_and_creates_nothing(tmp_path, capsys, monkeypatch, verb, body,
+                                                      key):  # fmt: skip
+    monkeypatch.delenv("SALONBOT_TOKEN", raising=False)
+    database = tmp_path / "never.db"
+    path = tmp_path / "config.toml"
+    path.write_text(body.format(t=TOKEN, db=database), encoding="utf-8")
+    assert main([verb, "--config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert key in err
+    assert len(err.strip().splitlines()) == 1
+    assert not database.exists()
+
+
+def test_missing_config_file_exits_2(tmp_path, capsys):
+    assert main(["run", "--config", str(tmp_path / "nope.toml")]) == 2
+    assert "config file not found" in capsys.readouterr().err

@@ -1,0 +1,58 @@
+"""Realistic Telegram updates, built from Bot API JSON with `Update.de_json`."""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+from telegram import Bot, Update
+
+_ids = itertools.count(1)
+_message_ids = itertools.count(1)
+
+COMMUNITY_ID = -1001234567890
+ORGANIZER = {"id": 42, "is_bot": False, "first_name": "Olga", "language_code": "en"}
+ZH_USER = {"id": 1001, "is_bot": False, "first_name": "小明", "language_code": "zh-hans"}
+EN_USER = {"id": 1002, "is_bot": False, "first_name": "Alice", "language_code": "en"}
+GROUP = {"id": COMMUNITY_ID, "type": "supergroup", "title": "读书会 Reading Club"}
+
+
+def private_chat(user: dict) -> dict:
+    """The private chat between the bot and `user`."""
+    return {"id": user["id"], "type": "private", "first_name": user["first_name"]}
+
+
+def message_json(text: str, user: dict, chat: dict | None = None, **extra) -> dict:
+    """A message object; a leading /command gets its bot_command entity."""
+    message = {
+        "message_id": next(_message_ids),
+        "date": int(extra.pop("date", time.time())),
+        "chat": chat or private_chat(user),
+        "from": user,
+        "text": text,
+    }
+    if text.startswith("/"):
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+    message.update(extra)
+    return message
+
+
+def message(text: str, user: dict, chat: dict | None = None, bot: Bot | None = None, **extra):
+    """An Update carrying a message."""
+    data = {"update_id": next(_ids), "message": message_json(text, user, chat, **extra)}
+    return Update.de_json(data, bot)
+
+
+def my_chat_member(chat: dict, new_status: str, by: dict, bot_user: dict, bot: Bot | None = None):
+    """The bot's own membership in `chat` changed (e.g. someone added it to a group)."""
+    data = {
+        "update_id": next(_ids),
+        "my_chat_member": {
+            "chat": chat,
+            "from": by,
+            "date": int(time.time()),
+            "old_chat_member": {"status": "left", "user": bot_user},
+            "new_chat_member": {"status": new_status, "user": bot_user},
+        },
+    }
+    return Update.de_json(data, bot)
