@@ -2,6 +2,8 @@
 
 from storage.models.base import Base
 from storage.models.core import DM_BLOCKED, DM_REACHABLE, DM_UNKNOWN, Community, Membership, User
+from storage.models.outbox import OutboxMessage
+from storage.models.salons import Salon, Signup
 
 __all__ = [
     "DM_BLOCKED",
@@ -10,5 +12,8 @@ __all__ = [
     "Base",
     "Community",
     "Membership",
+    "OutboxMessage",
+    "Salon",
+    "Signup",
     "User",
 ]

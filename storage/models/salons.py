@@ -1,0 +1,76 @@
+"""Salons (offline events) and members' signups to them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.models.base import Base
+from storage.types import BigIntPK, utcnow
+
+SALON_DRAFT, SALON_PUBLISHED, SALON_CANCELLED = "draft", "published", "cancelled"
+# Signup statuses. `going` holds a seat; `offered` is a waitlisted member offered a freed seat
+# (holds it until the claim window ends); `declined` is an explicit "no".
+GOING, WAITLIST, OFFERED, LEFT, DECLINED = "going", "waitlist", "offered", "left", "declined"
+HOLDS_SEAT = (GOING, OFFERED)
+
+
+class Salon(Base):
+    """An offline salon of a community; `going_count` makes seat-taking one atomic UPDATE."""
+
+    __tablename__ = "salons"
+    __table_args__ = (
+        UniqueConstraint("community_id", "source_id"),
+        Index("ix_salons_community_starts", "community_id", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"))
+    # The id an import source gave the salon (events.csv event_id); None for salons made here.
+    source_id: Mapped[str | None] = mapped_column(String(64))
+    short_code: Mapped[str] = mapped_column(String(16), unique=True)
+    checkin_code: Mapped[str | None] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text, default="")
+    tags: Mapped[str] = mapped_column(String(400), default="")  # ';'-separated
+    location: Mapped[str] = mapped_column(String(200), default="")
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime | None]
+    signup_deadline: Mapped[datetime | None]
+    capacity: Mapped[int | None] = mapped_column(Integer)  # None: unlimited
+    going_count: Mapped[int] = mapped_column(Integer, default=0)
+    price_amount: Mapped[int] = mapped_column(Integer, default=0)  # smallest unit; 0 = free
+    currency: Mapped[str] = mapped_column(String(8), default="")
+    status: Mapped[str] = mapped_column(String(16), default=SALON_PUBLISHED)
+    created_by: Mapped[int | None]
+    announcement_message_id: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Signup(Base):
+    """One member's response to one salon; the id orders the waitlist (first come)."""
+
+    __tablename__ = "signups"
+    __table_args__ = (
+        UniqueConstraint("salon_id", "user_id"),
+        Index("ix_signups_salon_status", "salon_id", "status"),
+        Index("ix_signups_user", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    salon_id: Mapped[int] = mapped_column(ForeignKey("salons.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(16), default="self")  # self|invitation|import
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    responded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    waitlisted_at: Mapped[datetime | None]
+    offer_expires_at: Mapped[datetime | None]
+    attended: Mapped[bool | None]
+    checked_in_at: Mapped[datetime | None]
+    rating: Mapped[int | None] = mapped_column(SmallInteger)
+    comment: Mapped[str | None] = mapped_column(Text)
+    rated_at: Mapped[datetime | None]
