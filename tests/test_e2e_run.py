@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import signal
+import socket
+import time
+import urllib.error
+import urllib.request
 
 import pytest
 
@@ -50,4 +55,57 @@ def test_run_against_an_unreachable_server_does_not_leak_the_token(tmp_path, db_
     status = bot.process.wait(60)
     assert status == 1
     assert "cannot reach the Bot API server" in bot.log()
+    assert TOKEN.split(":")[1] not in bot.log()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _post(url: str, body: dict, secret: str) -> int:
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), method="POST",
+        headers={"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": secret},
+    )  # fmt: skip
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_webhook_mode_migrates_a_fresh_database_and_checks_the_secret(tmp_path, sandbox):
+    port, secret = _free_port(), "s3cret-webhook-token-0123"
+    database = tmp_path / "fresh.db"
+    extra = (
+        f'\n[telegram.webhook]\nlisten = "127.0.0.1"\nport = {port}\npath = "hook"\n'
+        f'url = "https://bot.example.org/hook"\nsecret = "{secret}"\n'
+    )
+    config = write_config(tmp_path, sandbox, f"sqlite+aiosqlite:///{database}", extra)
+    config.write_text(config.read_text().replace("api_base_url", 'mode = "webhook"\napi_base_url'))
+    bot = BotProcess(config).start()
+    try:
+        [hook] = sandbox.wait_for("setWebhook", 1, timeout=60)
+        assert hook.params["url"] == "https://bot.example.org/hook"
+        assert hook.params["secret_token"] == secret
+        url = f"http://127.0.0.1:{port}/hook"
+        deadline = time.monotonic() + 30
+        update = {"update_id": 1, "message": message_json("/start", EN_USER)}
+        status = None
+        while time.monotonic() < deadline:
+            try:
+                status = _post(url, update, "wrong-secret-wrong-secret")
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert status == 403
+        assert _post(url, {**update, "update_id": 2}, secret) == 200
+        [reply] = sandbox.wait_for("sendMessage", 1, chat_id=EN_USER["id"])
+        assert reply.params["text"].startswith("Hello, Alice!")
+        assert len(sandbox.calls_to("sendMessage")) == 1  # the forged update was not handled
+    finally:
+        assert bot.stop() == 0, bot.log()
+    assert database.exists()
     assert TOKEN.split(":")[1] not in bot.log()
