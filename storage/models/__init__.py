@@ -3,6 +3,7 @@
 from storage.models.base import Base
 from storage.models.core import DM_BLOCKED, DM_REACHABLE, DM_UNKNOWN, Community, Membership, User
 from storage.models.outbox import OutboxMessage
+from storage.models.runs import MemberScore, MemberSegment, ModelRun
 from storage.models.salons import Salon, Signup
 
 __all__ = [
@@ -11,7 +12,10 @@ __all__ = [
     "DM_UNKNOWN",
     "Base",
     "Community",
+    "MemberScore",
+    "MemberSegment",
     "Membership",
+    "ModelRun",
     "OutboxMessage",
     "Salon",
     "Signup",
