@@ -1,0 +1,88 @@
+"""Salons and signups as the DataFrames the recommender takes (see recommender/frames.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Salon, Signup
+from storage.models.salons import (
+    DECLINED,
+    GOING,
+    LEFT,
+    OFFERED,
+    SALON_CANCELLED,
+    SALON_DRAFT,
+    WAITLIST,
+)
+
+# Storage statuses -> the recommender's responses. A member who signed up and later left did
+# sign up; an offered seat came from the waitlist.
+RESPONSES = {GOING: "yes", LEFT: "yes", OFFERED: "waitlist", WAITLIST: "waitlist",
+             DECLINED: "no", "maybe": "maybe"}  # fmt: skip
+EVENT_COLUMNS = ["event_id", "community_id", "title", "description", "tags", "starts_at",
+                 "capacity", "price", "created_at"]  # fmt: skip
+SIGNUP_COLUMNS = ["event_id", "user_id", "status", "responded_at", "attended", "rating"]
+
+
+def _utc(values) -> pd.Series:
+    return pd.to_datetime(pd.Series(values, dtype="object"), utc=True)
+
+
+async def events_frame(community_id: int, *, session: AsyncSession) -> pd.DataFrame:
+    """The community's salons (not drafts or cancelled ones), one row each.
+
+    `created_at` is when the salon was announced; it is NaT for imported salons (the import
+    time is not an announcement time) so features are cut off a week before the start.
+    """
+    rows = (
+        await session.execute(
+            select(
+                Salon.id, Salon.community_id, Salon.title, Salon.description, Salon.tags,
+                Salon.starts_at, Salon.capacity, Salon.price_amount, Salon.created_at,
+                Salon.source_id,
+            ).where(
+                Salon.community_id == community_id,
+                Salon.status.not_in([SALON_DRAFT, SALON_CANCELLED]),
+            ).order_by(Salon.starts_at, Salon.id)
+        )
+    ).all()  # fmt: skip
+    frame = pd.DataFrame(rows, columns=[*EVENT_COLUMNS, "source_id"])
+    frame["event_id"] = frame["event_id"].astype("int64")
+    frame["community_id"] = frame["community_id"].astype("int64")
+    frame["starts_at"] = _utc(frame["starts_at"])
+    created = _utc(frame["created_at"])
+    announced = frame["source_id"].isna() & (created < frame["starts_at"])
+    frame["created_at"] = created.where(announced, pd.NaT)
+    frame["capacity"] = frame["capacity"].astype("float64")
+    frame["price"] = frame["price"].astype("float64")
+    for column in ("title", "description", "tags"):
+        frame[column] = frame[column].fillna("").astype(object)
+    return frame[EVENT_COLUMNS]
+
+
+async def signups_frame(community_id: int, *, session: AsyncSession) -> pd.DataFrame:
+    """Every member response to the community's salons (those in `events_frame`)."""
+    rows = (
+        await session.execute(
+            select(Signup.salon_id, Signup.user_id, Signup.status, Signup.responded_at,
+                   Signup.attended, Signup.rating)
+            .join(Salon, Salon.id == Signup.salon_id)
+            .where(
+                Salon.community_id == community_id,
+                Salon.status.not_in([SALON_DRAFT, SALON_CANCELLED]),
+            )
+        )
+    ).all()  # fmt: skip
+    frame = pd.DataFrame(rows, columns=SIGNUP_COLUMNS)
+    frame["event_id"] = frame["event_id"].astype("int64")
+    frame["user_id"] = frame["user_id"].astype("int64")
+    frame["status"] = frame["status"].map(RESPONSES).astype(object)
+    frame = frame[frame["status"].notna()]
+    frame["responded_at"] = _utc(frame["responded_at"])
+    attended = frame["attended"].map({True: 1.0, False: 0.0})
+    frame["attended"] = attended.astype("float64") if len(frame) else np.array([], dtype=float)
+    frame["rating"] = pd.to_numeric(frame["rating"], errors="coerce").astype("float64")
+    return frame.reset_index(drop=True)
