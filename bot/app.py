@@ -12,6 +12,7 @@ from telegram.ext import (
     CommandHandler,
     ContextTypes,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 from telegram.request import BaseRequest
@@ -21,6 +22,7 @@ from bot.config import Config
 from bot.context import BotData, Context
 from bot.handlers import chats, errors, start
 from bot.i18n import translations
+from bot.throttle import Throttle, throttle
 from storage.db import create_engine, session_factory
 from storage.users import CommunityInfo, upsert_communities
 
@@ -54,10 +56,14 @@ def build_app(config: Config, *, request: BaseRequest | None = None) -> Applicat
         builder = builder.request(request).get_updates_request(request)
     app = builder.build()
     app.bot_data.config = config
+    app.bot_data.throttle = Throttle(config.limits.commands_per_user, config.limits.window_seconds)
 
     configured = [c.chat_id for c in config.communities]
     unknown_group = filters.ChatType.GROUPS & ~filters.Chat(chat_id=configured)
-    app.add_handler(MessageHandler(unknown_group, chats.unknown_group_message), group=-2)
+    # Groups run in order: -3 unknown chats (stop), -2 activity tracking, -1 the per-user
+    # command limit (stop), then the features.
+    app.add_handler(MessageHandler(unknown_group, chats.unknown_group_message), group=-3)
+    app.add_handler(TypeHandler(Update, throttle), group=-1)
     app.add_handler(
         ChatMemberHandler(chats.bot_membership_changed, ChatMemberHandler.MY_CHAT_MEMBER)
     )

@@ -163,6 +163,11 @@ class ModelsConfig(_Section):
     model_dir: str = "models"
 
 
+class LimitsConfig(_Section):
+    commands_per_user: int = Field(10, ge=1)
+    window_seconds: float = Field(10.0, gt=0)
+
+
 class LoggingConfig(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -175,6 +180,7 @@ class Config(_Section):
     messaging: MessagingConfig = MessagingConfig()
     privacy: PrivacyConfig = PrivacyConfig()
     models: ModelsConfig = ModelsConfig()
+    limits: LimitsConfig = LimitsConfig()
     logging: LoggingConfig = LoggingConfig()
 
     @model_validator(mode="after")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gettext
+import re
 import string
 from pathlib import Path
 
@@ -64,6 +65,10 @@ def test_compiled_catalog_matches_po(language):
 def test_chinese_catalog_is_really_chinese():
     catalog = _catalog("zh")
     assert catalog.get("What I can do:").string == "我能做什么："
+    untranslated = [
+        m.id for m in catalog if m.id and re.search(r"[A-Za-z]{3}", m.id) and m.string == m.id
+    ]
+    assert untranslated == [], f"Chinese catalog holds English text: {untranslated}"
 
 
 @pytest.mark.parametrize(

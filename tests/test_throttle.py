@@ -1,0 +1,45 @@
+"""The per-user command limit: beyond it, commands are refused once, politely, and not handled."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.throttle import Throttle
+from storage.models import User
+from tests.conftest import make_config
+from tests.updates import EN_USER, ZH_USER, message
+
+
+def test_throttle_window_slides():
+    t = Throttle(limit=2, window=10)
+    assert t.hit(1, now=0) == (True, False)
+    assert t.hit(1, now=1) == (True, False)
+    assert t.hit(1, now=2) == (False, True)
+    assert t.hit(1, now=3) == (False, False)
+    assert t.hit(2, now=3) == (True, False)
+    assert t.hit(1, now=10.5) == (True, False)
+
+
+async def test_flooding_member_is_refused_and_nothing_is_written(db_url, fake_request, db):
+    from bot.app import build_app
+
+    app = build_app(make_config(db_url, limits={"commands_per_user": 3, "window_seconds": 60}),
+                    request=fake_request)  # fmt: skip
+    await app.initialize()
+    await app.post_init(app)
+    try:
+        for _ in range(3):
+            await app.process_update(message("/help", EN_USER, bot=app.bot))
+        await app.process_update(message("/start", EN_USER, bot=app.bot))
+        await app.process_update(message("/start", EN_USER, bot=app.bot))
+        await app.process_update(message("/start", ZH_USER, bot=app.bot))
+    finally:
+        await app.post_shutdown(app)
+        await app.shutdown()
+    texts = fake_request.sent_texts(EN_USER["id"])
+    assert len(texts) == 4
+    assert texts[-1] == "You are sending commands too fast. Please wait a few seconds."
+    async with db.begin() as session:
+        users = (await session.scalars(select(User.id))).all()
+    assert users == [ZH_USER["id"]]  # the refused /start registered nobody
+    assert fake_request.sent_texts(ZH_USER["id"])[0].startswith("你好")
