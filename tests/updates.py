@@ -83,7 +83,8 @@ def callback(data: str, user: dict, chat: dict | None = None, bot: Bot | None = 
 
 def poll_answer(poll_id: str, user: dict, option_ids: list[int], bot: Bot | None = None):
     """An Update carrying a member's vote in a non-anonymous poll."""
-    vote = {"poll_id": poll_id, "user": user, "option_ids": option_ids}
+    vote = {"poll_id": poll_id, "user": user, "option_ids": option_ids,
+            "option_persistent_ids": [str(i) for i in option_ids]}  # fmt: skip
     data = {"update_id": next(_ids), "poll_answer": vote}
     return Update.de_json(data, bot)
 
