@@ -52,7 +52,10 @@ async def waitlist_job(context: Context) -> None:
         for signup in [*lapsed, *offered]:
             if signup.salon_id not in salons:
                 salons[signup.salon_id] = await get_salon(signup.salon_id, session=session)
-        await queue_lapsed(config, salons, lapsed, session=session)
+        # At the start the remaining offers lapse too; "join again" would be no help then.
+        now = utcnow()
+        still_open = [s for s in lapsed if salons[s.salon_id].starts_at > now]
+        await queue_lapsed(config, salons, still_open, session=session)
         for salon_id, salon in salons.items():
             mine = [s for s in offered if s.salon_id == salon_id]
             await queue_offers(config, salon, mine, session=session)
