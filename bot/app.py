@@ -8,10 +8,12 @@ from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Up
 from telegram.error import TelegramError
 from telegram.ext import (
     Application,
+    CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
+    PollAnswerHandler,
     TypeHandler,
     filters,
 )
@@ -20,10 +22,13 @@ from telegram.request import BaseRequest
 from bot.commands import commands_for
 from bot.config import Config
 from bot.context import BotData, Context
-from bot.handlers import chats, errors, start
+from bot.dispatcher import DISPATCH_SECONDS, Dispatcher, dispatch_job
+from bot.handlers import chats, errors, feedback, members, signups, start
 from bot.i18n import translations
+from bot.jobs import feedback_job, reminders_job, waitlist_job
 from bot.throttle import Throttle, throttle
 from storage.db import create_engine, session_factory
+from storage.outbox import recover_in_flight
 from storage.users import CommunityInfo, upsert_communities
 
 logger = logging.getLogger(__name__)
@@ -70,8 +75,47 @@ def build_app(config: Config, *, request: BaseRequest | None = None) -> Applicat
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler("start", start.start, filters=private))
     app.add_handler(CommandHandler("help", start.help_command))
+    register_members(app, config)
     app.add_error_handler(errors.on_error)
     return app
+
+
+def register_members(app: Application, config: Config) -> None:
+    """Member commands, their buttons and deep links, feedback, the scheduled ticks."""
+    private = filters.ChatType.PRIVATE
+    app.add_handler(CommandHandler("events", members.show_events, filters=private))
+    app.add_handler(CommandHandler("join", signups.join_command, filters=private))
+    app.add_handler(CommandHandler("leave", signups.leave_command, filters=private))
+    app.add_handler(CommandHandler("mysalons", members.my_salons, filters=private))
+    app.add_handler(
+        CommandHandler(
+            ["events", "join", "leave", "mysalons"],
+            members.open_private_chat,
+            filters=filters.ChatType.GROUPS,
+        )
+    )
+    app.add_handler(CallbackQueryHandler(signups.join_button, pattern=r"^J:"))
+    app.add_handler(CallbackQueryHandler(signups.leave_button, pattern=r"^L:"))
+    app.add_handler(CallbackQueryHandler(signups.claim_button, pattern=r"^C:"))
+    app.add_handler(PollAnswerHandler(feedback.poll_answer))
+    # Its own group: other features may handle private replies too.
+    comment = private & filters.REPLY & filters.TEXT & ~filters.COMMAND
+    app.add_handler(MessageHandler(comment, feedback.save_comment), group=1)
+    app.bot_data.deep_links["j"] = signups.join_deep_link
+    app.bot_data.deep_links["events"] = members.events_deep_link
+
+    tick = config.schedule.tick_seconds
+    for job in (reminders_job, feedback_job, waitlist_job):
+        app.job_queue.run_repeating(job, interval=tick, first=1.0, name=job.__name__)
+    app.job_queue.run_repeating(
+        dispatch_job,
+        interval=DISPATCH_SECONDS,
+        first=DISPATCH_SECONDS,
+        name="dispatch_job",
+        data=Dispatcher(config.messaging),
+        # A slow batch may outlast a tick; the dispatcher's lock makes the overlap a no-op.
+        job_kwargs={"max_instances": 3, "coalesce": True},
+    )
 
 
 async def start_services(app: Application) -> None:
@@ -84,6 +128,11 @@ async def start_services(app: Application) -> None:
         await upsert_communities(
             [CommunityInfo(c.chat_id, c.title, c.timezone, c.language) for c in config.communities],
             session=session,
+        )
+        unknown = await recover_in_flight(session=session)
+    if unknown:
+        logger.warning(
+            "%d outbox messages were in flight at the last stop: marked unknown", unknown
         )
     await publish_commands(app)
 

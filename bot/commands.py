@@ -19,6 +19,10 @@ class Command:
 COMMANDS: tuple[Command, ...] = (
     Command("start", N_("Start the bot and let it send you messages")),
     Command("help", N_("What this bot can do for you")),
+    Command("events", N_("Upcoming salons you can join")),
+    Command("join", N_("Sign up for a salon: /join CODE")),
+    Command("leave", N_("Give up your seat: /leave CODE")),
+    Command("mysalons", N_("The salons you signed up for")),
 )
 
 

@@ -248,12 +248,14 @@ class BotApiSandbox:
                 "id": f"poll{message['message_id']}",
                 "question": str(params.get("question", "")),
                 "options": [
-                    {"text": o["text"] if isinstance(o, dict) else str(o), "voter_count": 0}
-                    for o in options
+                    {"text": o["text"] if isinstance(o, dict) else str(o), "voter_count": 0,
+                     "persistent_id": str(index)}  # required since Bot API 9.6
+                    for index, o in enumerate(options)
                 ],
                 "total_voter_count": 0, "is_closed": False,
                 "is_anonymous": bool(params.get("is_anonymous", True)),
                 "type": "regular", "allows_multiple_answers": False,
+                "allows_revoting": True, "members_only": False,
             }  # fmt: skip
         if method == "sendInvoice":
             message["invoice"] = {

@@ -56,3 +56,41 @@ def my_chat_member(chat: dict, new_status: str, by: dict, bot_user: dict, bot: B
         },
     }
     return Update.de_json(data, bot)
+
+
+def bot_message_json(text: str, chat: dict, bot_user: dict | None = None) -> dict:
+    """A message the bot sent (the message a button hangs under)."""
+    bot_user = bot_user or {"id": 777000111, "is_bot": True, "first_name": "Salon",
+                            "username": "salon_test_bot"}  # fmt: skip
+    return {"message_id": next(_message_ids), "date": int(time.time()), "chat": chat,
+            "from": bot_user, "text": text}  # fmt: skip
+
+
+def callback(data: str, user: dict, chat: dict | None = None, bot: Bot | None = None):
+    """An Update carrying a button press (callback_query) on a bot message in `chat`."""
+    data_json = {
+        "update_id": next(_ids),
+        "callback_query": {
+            "id": str(next(_ids)),
+            "from": user,
+            "chat_instance": "ci-1",
+            "data": data,
+            "message": bot_message_json("…", chat or private_chat(user)),
+        },
+    }
+    return Update.de_json(data_json, bot)
+
+
+def poll_answer(poll_id: str, user: dict, option_ids: list[int], bot: Bot | None = None):
+    """An Update carrying a member's vote in a non-anonymous poll."""
+    vote = {"poll_id": poll_id, "user": user, "option_ids": option_ids,
+            "option_persistent_ids": [str(i) for i in option_ids]}  # fmt: skip
+    data = {"update_id": next(_ids), "poll_answer": vote}
+    return Update.de_json(data, bot)
+
+
+def reply(text: str, user: dict, to_message_id: int, bot: Bot | None = None):
+    """An Update with a private message replying to the bot's message `to_message_id`."""
+    replied = bot_message_json("…", private_chat(user))
+    replied["message_id"] = to_message_id
+    return message(text, user, bot=bot, reply_to_message=replied)

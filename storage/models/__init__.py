@@ -3,6 +3,7 @@
 from storage.models.base import Base
 from storage.models.core import DM_BLOCKED, DM_REACHABLE, DM_UNKNOWN, Community, Membership, User
 from storage.models.outbox import OutboxMessage
+from storage.models.polls import Poll
 from storage.models.runs import MemberScore, MemberSegment, ModelRun
 from storage.models.salons import Salon, Signup
 
@@ -17,6 +18,7 @@ __all__ = [
     "Membership",
     "ModelRun",
     "OutboxMessage",
+    "Poll",
     "Salon",
     "Signup",
     "User",

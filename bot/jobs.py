@@ -1,0 +1,63 @@
+"""Scheduled work: idempotent ticks that derive what is due from the database.
+
+Each job opens its own transaction, finds what is due and queues it in the outbox under a
+deterministic dedupe key, so running a tick twice, or in a restarted process, queues nothing
+twice. The dispatcher (bot/dispatcher.py) sends what is queued.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from bot.context import Context
+from bot.notices import queue_feedback, queue_lapsed, queue_offers, queue_reminder
+from storage.salons import get_salon
+from storage.schedule import cancel_late_reminders, list_due_feedback, list_due_reminders
+from storage.signups import expire_offers
+from storage.types import utcnow
+
+logger = logging.getLogger(__name__)
+
+
+async def reminders_job(context: Context) -> None:
+    """Queue the reminders due now to members going to upcoming salons."""
+    config = context.config
+    async with context.db.begin() as session:
+        now = utcnow()
+        cancelled = await cancel_late_reminders(session=session, now=now)
+        due = await list_due_reminders(config.schedule.reminder_hours, session=session, now=now)
+        queued = sum([await queue_reminder(config, d, session=session) for d in due])
+    if queued or cancelled:
+        logger.info("reminders: %d queued, %d too late cancelled", queued, cancelled)
+
+
+async def feedback_job(context: Context) -> None:
+    """Queue a feedback poll to each attendee of salons that ended a while ago."""
+    config = context.config
+    async with context.db.begin() as session:
+        due = await list_due_feedback(config.schedule.feedback_delay_hours, session=session)
+        queued = sum([await queue_feedback(config, d, session=session) for d in due])
+    if queued:
+        logger.info("feedback polls: %d queued", queued)
+
+
+async def waitlist_job(context: Context) -> None:
+    """Lapse seat offers whose claim window ended and offer free seats to the next in line."""
+    config = context.config
+    window = timedelta(hours=config.schedule.waitlist_claim_hours)
+    async with context.db.begin() as session:
+        lapsed, offered = await expire_offers(session=session, offer_window=window)
+        salons = {}
+        for signup in [*lapsed, *offered]:
+            if signup.salon_id not in salons:
+                salons[signup.salon_id] = await get_salon(signup.salon_id, session=session)
+        # At the start the remaining offers lapse too; "join again" would be no help then.
+        now = utcnow()
+        still_open = [s for s in lapsed if salons[s.salon_id].starts_at > now]
+        await queue_lapsed(config, salons, still_open, session=session)
+        for salon_id, salon in salons.items():
+            mine = [s for s in offered if s.salon_id == salon_id]
+            await queue_offers(config, salon, mine, session=session)
+    if lapsed or offered:
+        logger.info("waitlist: %d offers lapsed, %d seats offered", len(lapsed), len(offered))

@@ -1,0 +1,313 @@
+"""Signups: joining, leaving, the waitlist and seat offers.
+
+Every operation that changes who holds a seat first locks the salon row (SELECT ... FOR UPDATE
+on PostgreSQL; on SQLite every transaction already holds the write lock, see storage/db.py), so
+operations on one salon run one after another and `going_count` (the seats held by `going` and
+`offered` signups) never exceeds the capacity. The waitlist is ordered by signup id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Salon, Signup
+from storage.models.salons import (
+    GOING,
+    HOLDS_SEAT,
+    LEFT,
+    OFFERED,
+    SALON_CANCELLED,
+    SALON_PUBLISHED,
+    WAITLIST,
+)
+from storage.types import utcnow
+
+ACTIVE = (GOING, OFFERED, WAITLIST)
+# Outcomes of add_signup / cancel_signup / claim_offer.
+NOT_FOUND, CLOSED, ALREADY, NOT_SIGNED_UP, DONE, EXPIRED = (
+    "not_found", "closed", "already", "not_signed_up", "done", "expired",
+)  # fmt: skip
+# Why signups are closed.
+CANCELLED, STARTED, DEADLINE = "cancelled", "started", "deadline"
+
+
+@dataclass
+class SignupResult:
+    """What an operation did: `outcome`, the member's signup status and waitlist position."""
+
+    outcome: str
+    salon: Salon | None = None
+    status: str | None = None
+    position: int | None = None
+    reason: str | None = None
+    # Waitlisted members offered a seat as a consequence (the caller notifies them).
+    offers: list[Signup] = field(default_factory=list)
+
+    @property
+    def seats_left(self) -> int | None:
+        """Free seats after the operation (None: unlimited)."""
+        if self.salon is None or self.salon.capacity is None:
+            return None
+        return max(self.salon.capacity - self.salon.going_count, 0)
+
+
+def closed_reason(salon: Salon, now: datetime) -> str | None:
+    """Why members can no longer sign up for this salon, or None if they can."""
+    if salon.status == SALON_CANCELLED:
+        return CANCELLED
+    if salon.starts_at <= now:
+        return STARTED
+    if salon.signup_deadline is not None and salon.signup_deadline <= now:
+        return DEADLINE
+    return None
+
+
+async def lock_salon(salon_id: int, *, session: AsyncSession) -> Salon | None:
+    """The salon, locked for this transaction so seat changes on it run one at a time."""
+    query = (
+        select(Salon)
+        .where(Salon.id == salon_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return (await session.scalars(query)).first()
+
+
+async def get_signup(salon_id: int, user_id: int, *, session: AsyncSession) -> Signup | None:
+    """The member's signup for this salon, if any."""
+    query = select(Signup).where(Signup.salon_id == salon_id, Signup.user_id == user_id)
+    return (await session.scalars(query.execution_options(populate_existing=True))).first()
+
+
+async def get_waitlist_position(signup: Signup, *, session: AsyncSession) -> int | None:
+    """1 for the first in line; None when the signup is not on the waitlist."""
+    if signup.status != WAITLIST:
+        return None
+    return await session.scalar(
+        select(func.count()).where(
+            Signup.salon_id == signup.salon_id, Signup.status == WAITLIST, Signup.id <= signup.id
+        )
+    )
+
+
+async def _change_seats(salon: Salon, delta: int, *, session: AsyncSession) -> None:
+    await session.execute(
+        update(Salon)
+        .where(Salon.id == salon.id)
+        .values(going_count=Salon.going_count + delta)
+        .execution_options(synchronize_session=False)
+    )
+    await session.refresh(salon, ["going_count"])
+
+
+async def add_signup(
+    salon_id: int,
+    user_id: int,
+    *,
+    session: AsyncSession,
+    now: datetime | None = None,
+    source: str = "self",
+) -> SignupResult:
+    """Sign the member up: a seat if one is free and nobody waits, else the waitlist."""
+    now = now or utcnow()
+    salon = await lock_salon(salon_id, session=session)
+    if salon is None or salon.status not in (SALON_PUBLISHED, SALON_CANCELLED):
+        return SignupResult(NOT_FOUND)
+    reason = closed_reason(salon, now)
+    if reason:
+        return SignupResult(CLOSED, salon, reason=reason)
+    existing = await get_signup(salon_id, user_id, session=session)
+    if existing is not None and existing.status in ACTIVE:
+        position = await get_waitlist_position(existing, session=session)
+        return SignupResult(ALREADY, salon, existing.status, position)
+    if existing is not None:
+        # Someone who left (or declined) and comes back joins at the back of the line.
+        await session.execute(delete(Signup).where(Signup.id == existing.id))
+    waiting = await session.scalar(
+        select(Signup.id).where(Signup.salon_id == salon_id, Signup.status == WAITLIST).limit(1)
+    )
+    status = WAITLIST
+    if waiting is None:
+        # The salon row is locked, yet the seat is taken with a conditional UPDATE so the
+        # count can never pass the capacity even if the lock were lost.
+        taken = await session.execute(
+            update(Salon)
+            .where(
+                Salon.id == salon_id,
+                or_(Salon.capacity.is_(None), Salon.going_count < Salon.capacity),
+            )
+            .values(going_count=Salon.going_count + 1)
+            .execution_options(synchronize_session=False)
+        )
+        status = GOING if taken.rowcount == 1 else WAITLIST
+    signup = Signup(
+        salon_id=salon_id,
+        user_id=user_id,
+        status=status,
+        source=source,
+        created_at=now,
+        responded_at=now,
+        waitlisted_at=now if status == WAITLIST else None,
+    )
+    session.add(signup)
+    await session.flush()
+    await session.refresh(salon, ["going_count"])
+    position = await get_waitlist_position(signup, session=session)
+    return SignupResult(DONE, salon, status, position)
+
+
+async def cancel_signup(
+    salon_id: int,
+    user_id: int,
+    *,
+    session: AsyncSession,
+    offer_window: timedelta,
+    now: datetime | None = None,
+) -> SignupResult:
+    """Release the member's seat (or waitlist place); a freed seat is offered to the next."""
+    now = now or utcnow()
+    salon = await lock_salon(salon_id, session=session)
+    if salon is None:
+        return SignupResult(NOT_FOUND)
+    signup = await get_signup(salon_id, user_id, session=session)
+    if signup is None or signup.status not in ACTIVE:
+        return SignupResult(NOT_SIGNED_UP, salon)
+    if salon.status != SALON_CANCELLED and salon.starts_at <= now:
+        return SignupResult(CLOSED, salon, signup.status, reason=STARTED)
+    held = signup.status in HOLDS_SEAT
+    signup.status, signup.responded_at, signup.offer_expires_at = LEFT, now, None
+    await session.flush()
+    if held:
+        await _change_seats(salon, -1, session=session)
+    offers = await offer_free_seats(salon, session=session, offer_window=offer_window, now=now)
+    return SignupResult(DONE, salon, LEFT, offers=offers)
+
+
+async def offer_free_seats(
+    salon: Salon, *, session: AsyncSession, offer_window: timedelta, now: datetime
+) -> list[Signup]:
+    """Offer free seats to the first in line; the salon must be locked by the caller."""
+    if salon.status != SALON_PUBLISHED or closed_reason(salon, now):
+        return []
+    query = select(Signup).where(Signup.salon_id == salon.id, Signup.status == WAITLIST)
+    if salon.capacity is not None:
+        free = salon.capacity - salon.going_count
+        if free <= 0:
+            return []
+        query = query.limit(free)
+    offered = list(await session.scalars(query.order_by(Signup.id)))
+    expires = min(now + offer_window, salon.starts_at)
+    for signup in offered:
+        signup.status, signup.offer_expires_at = OFFERED, expires
+    if offered:
+        await session.flush()
+        await _change_seats(salon, len(offered), session=session)
+    return offered
+
+
+async def claim_offer(
+    salon_id: int, user_id: int, *, session: AsyncSession, now: datetime | None = None
+) -> SignupResult:
+    """The member takes the seat they were offered, if the offer still stands."""
+    now = now or utcnow()
+    salon = await lock_salon(salon_id, session=session)
+    if salon is None:
+        return SignupResult(NOT_FOUND)
+    signup = await get_signup(salon_id, user_id, session=session)
+    if signup is not None and signup.status == GOING:
+        return SignupResult(ALREADY, salon, GOING)
+    if signup is None or signup.status != OFFERED:
+        return SignupResult(NOT_SIGNED_UP, salon, signup.status if signup else None)
+    reason = closed_reason(salon, now)
+    if reason in (CANCELLED, STARTED):
+        return SignupResult(CLOSED, salon, OFFERED, reason=reason)
+    if signup.offer_expires_at is not None and signup.offer_expires_at <= now:
+        return SignupResult(EXPIRED, salon, OFFERED)
+    signup.status, signup.responded_at, signup.offer_expires_at = GOING, now, None
+    await session.flush()
+    return SignupResult(DONE, salon, GOING)
+
+
+async def expire_offers(
+    *, session: AsyncSession, offer_window: timedelta, now: datetime | None = None
+) -> tuple[list[Signup], list[Signup]]:
+    """Lapse offers whose window ended and offer every free seat: (lapsed, newly offered).
+
+    Idempotent: a second run finds nothing left to do.
+    """
+    now = now or utcnow()
+    lapsed_ids = select(Signup.salon_id).where(
+        Signup.status == OFFERED, Signup.offer_expires_at <= now
+    )
+    free_with_waitlist = (
+        select(Signup.salon_id)
+        .join(Salon, Salon.id == Signup.salon_id)
+        .where(
+            Signup.status == WAITLIST,
+            Salon.status == SALON_PUBLISHED,
+            Salon.starts_at > now,
+            or_(Salon.capacity.is_(None), Salon.going_count < Salon.capacity),
+        )
+    )
+    salon_ids = set(await session.scalars(lapsed_ids)) | set(
+        await session.scalars(free_with_waitlist)
+    )
+    lapsed: list[Signup] = []
+    offered: list[Signup] = []
+    for salon_id in sorted(salon_ids):
+        salon = await lock_salon(salon_id, session=session)
+        expired = list(
+            await session.scalars(
+                select(Signup).where(
+                    Signup.salon_id == salon_id,
+                    Signup.status == OFFERED,
+                    Signup.offer_expires_at <= now,
+                )
+            )
+        )
+        for signup in expired:
+            signup.status, signup.responded_at = LEFT, now
+        if expired:
+            await session.flush()
+            await _change_seats(salon, -len(expired), session=session)
+        lapsed += expired
+        offered += await offer_free_seats(
+            salon, session=session, offer_window=offer_window, now=now
+        )
+    return lapsed, offered
+
+
+@dataclass(frozen=True)
+class MemberSignup:
+    """One of a member's current signups, for /mysalons."""
+
+    salon: Salon
+    signup: Signup
+    position: int | None
+
+
+async def list_member_signups(
+    user_id: int, *, session: AsyncSession, now: datetime | None = None
+) -> list[MemberSignup]:
+    """The member's going, offered and waitlisted signups for salons not yet started."""
+    now = now or utcnow()
+    rows = await session.execute(
+        select(Signup, Salon)
+        .join(Salon, Salon.id == Signup.salon_id)
+        .where(
+            Signup.user_id == user_id,
+            Signup.status.in_(ACTIVE),
+            Salon.status == SALON_PUBLISHED,
+            Salon.starts_at > now,
+        )
+        .order_by(Salon.starts_at, Salon.id)
+    )
+    result = []
+    for signup, salon in rows:
+        position = await get_waitlist_position(signup, session=session)
+        result.append(MemberSignup(salon, signup, position))
+    return result
