@@ -12,6 +12,9 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from recommender import frames
 from recommender.cutoffs import past_signups
 
+COMMON_NGRAM_SHARE = 0.25
+MIN_DOCS_FOR_MAX_DF = 40
+
 
 @dataclass
 class TextProfiles:
@@ -34,7 +37,9 @@ def text_profiles(
     if past.empty:
         return empty
     docs = past.groupby("user_id")["text"].agg(lambda t: " ".join(map(str, t)))
-    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3), min_df=1,
+    # n-grams most members use (greetings, function words) say nothing about interests
+    max_df = COMMON_NGRAM_SHARE if len(docs) >= MIN_DOCS_FOR_MAX_DF else 1.0
+    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3), min_df=1, max_df=max_df,
                                  sublinear_tf=True, max_features=max_features)
     matrix = vectorizer.fit_transform(docs.to_numpy())
     return TextProfiles(vectorizer, sparse.csr_matrix(matrix), pd.Index(docs.index, name="user_id"))
@@ -49,6 +54,24 @@ def text_similarity(profiles: TextProfiles, document: str, user_ids: pd.Index) -
     sims = np.asarray((profiles.matrix @ query.T).todense()).ravel()
     known = pd.Series(sims, index=profiles.user_ids)
     return known.reindex(out.index).fillna(0.0).rename("text_similarity")
+
+
+def text_lift(
+    profiles: TextProfiles, document: str, others: list[str], user_ids: pd.Index
+) -> pd.Series:
+    """Similarity to `document` minus the member's mean similarity to `others` (earlier salons).
+
+    Removes what every salon shares with a member's texts (language, message volume), so what
+    is left says whether this salon's topic is one of the member's topics.
+    """
+    out = pd.Series(0.0, index=pd.Index(user_ids, name="user_id"), name="text_lift")
+    docs = [d for d in others if d]
+    if profiles.vectorizer is None or not document or not docs:
+        return out
+    query = profiles.vectorizer.transform([document, *docs])
+    sims = np.asarray((profiles.matrix @ query.T).todense())
+    known = pd.Series(sims[:, 0] - sims[:, 1:].mean(axis=1), index=profiles.user_ids)
+    return known.reindex(out.index).fillna(0.0).rename("text_lift")
 
 
 def tag_profiles(

@@ -12,8 +12,8 @@ from recommender.timeutil import utc_from_ns
 from recommender.topics import TOPIC_KEYS, TOPICS
 
 # Planted signup model: logit p = B0 + sum of these weights times the member's terms.
-B0 = -4.6
-W_MATCH = 4.5  # share of the member's interest on the salon's topics
+B0 = -5.2
+W_MATCH = 6.0  # share of the member's interest on the salon's topics
 W_ENGAGEMENT = 1.1  # latent engagement (partly visible through activity)
 W_ATTENDED = 0.5  # min(past attendances, 3)
 W_INVITED = 0.6  # an invitation was actually sent (not holdout)
@@ -56,9 +56,10 @@ def _events(
         kw = rng.integers(0, 6)
         title = " / ".join(f"{t['name'][1]}沙龙：{t['zh'][kw]}" for t in info)
         title += " · " + " & ".join(f"{t['name'][0]} salon: {t['en'][kw]}" for t in info)
-        desc = "" if rng.random() < 0.2 else (
-            "一起聊聊" + "和".join(t["zh"][(kw + 1) % 6] for t in info)
-            + ". Let's talk about " + " and ".join(t["en"][(kw + 1) % 6] for t in info) + "."
+        picks = rng.choice(6, size=3, replace=False)
+        desc = "" if rng.random() < 0.15 else (
+            "一起聊聊" + "、".join(t["zh"][j] for t in info for j in picks)
+            + ". We will discuss " + ", ".join(t["en"][j] for t in info for j in picks) + "."
         )
         rows.append((title, desc, ";".join(TOPIC_KEYS[i] for i in idx)))
     events = pd.DataFrame({

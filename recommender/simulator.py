@@ -93,7 +93,7 @@ def simulate_community(
         "invite_opt_out": rng.random(n_members) < 0.03,
     })
     interests = rng.dirichlet(np.full(len(TOPIC_KEYS), 0.3), n_members)
-    speed = np.exp(0.5 * deviation + rng.normal(0.0, 0.3, n_members))
+    speed = np.exp(0.8 * deviation + rng.normal(0.0, 0.2, n_members))
     peak = np.where(rng.random(n_members) < 0.7, rng.integers(11, 16, n_members),
                     rng.integers(0, 24, n_members))
     span = (win_end - win_start).astype(float)
@@ -196,15 +196,16 @@ def _texts(
     zh_member = rng.random(user_ids.size) < 0.6
     cum = interests.cumsum(axis=1)[member]
     topic = np.minimum((rng.random(n)[:, None] > cum).sum(axis=1), len(TOPIC_KEYS) - 1)
-    on_topic = rng.random(n) < 0.75
+    on_topic = rng.random(n) < 0.85
     kw, tpl, small = rng.integers(0, 6, n), rng.integers(0, 5, n), rng.integers(0, 5, n)
     texts = []
+    sep = {True: "和", False: " and "}
     for i in range(n):
         zh = zh_member[member[i]]
         if on_topic[i]:
             words = TOPICS[TOPIC_KEYS[topic[i]]]["zh" if zh else "en"]
             template = (ZH_TEMPLATES if zh else EN_TEMPLATES)[tpl[i]]
-            texts.append(template.format(k=words[kw[i]]))
+            texts.append(template.format(k=words[kw[i]] + sep[zh] + words[(kw[i] + 1) % 6]))
         else:
             texts.append((ZH_SMALLTALK if zh else EN_SMALLTALK)[small[i]])
     seconds = rng.integers(0, 3600, n)
