@@ -6,9 +6,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sklearn.cluster import MiniBatchKMeans
+from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 
 SEGMENT_FEATURES: tuple[str, ...] = (
     "messages_90d", "reactions_given_90d", "active_days_90d", "days_since_active",
@@ -19,6 +20,7 @@ SEGMENT_NAMES: tuple[str, ...] = (
 )
 K_RANGE: tuple[int, ...] = (3, 4, 5, 6)
 SILHOUETTE_SAMPLE = 3000
+EXACT_KMEANS_MAX = 20_000  # above this, MiniBatchKMeans keeps 200k members in seconds
 
 
 @dataclass
@@ -37,11 +39,11 @@ def name_segment(profile: pd.Series) -> str:
         return "newcomers"
     if profile["joined"] >= 1.5 and profile["messages_90d"] >= 10:
         return "core"
-    if profile["messages_90d"] >= 8:
-        return "active talkers"
     if profile["reactions_given_90d"] >= 5 and profile["reactions_given_90d"] > 2 * profile[
             "messages_90d"]:
         return "reactors"
+    if profile["messages_90d"] >= 5:
+        return "active talkers"
     if profile["days_since_active"] >= 45 and profile["messages_90d"] + profile[
             "reactions_given_90d"] >= 2:
         return "dormant"
@@ -62,8 +64,12 @@ def segment_members(features: pd.DataFrame, random_state: int = 0) -> Segmentati
     for k in K_RANGE:
         if k >= len(x):
             break
-        km = MiniBatchKMeans(n_clusters=k, random_state=random_state, n_init=5,
-                             batch_size=2048).fit(x)
+        with threadpool_limits(limits=1):  # OpenMP oversubscription is slower on small hosts
+            if len(x) <= EXACT_KMEANS_MAX:
+                km = KMeans(n_clusters=k, random_state=random_state, n_init=10).fit(x)
+            else:
+                km = MiniBatchKMeans(n_clusters=k, random_state=random_state, n_init=3,
+                                     batch_size=4096).fit(x)
         labels = km.labels_
         if len(np.unique(labels[sample])) < 2:
             continue
