@@ -1,0 +1,1 @@
+"""Pure pandas/numpy/scikit-learn recommender of salonbot: DataFrame in, DataFrame out."""

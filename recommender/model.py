@@ -1,0 +1,197 @@
+"""Participation model: who will sign up for a salon (gradient boosting, or a documented prior)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+import pandas as pd
+import sklearn
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.pipeline import Pipeline
+from threadpoolctl import threadpool_limits
+
+from recommender import frames
+from recommender.pairs import MODEL_FEATURES, build_pairs, event_pairs
+
+MODEL_VERSION = "salonbot-participation-1"
+DEFAULT_BASE_RATE = 0.05
+Z90 = 1.6448536269514722
+
+
+@dataclass
+class ModelParams:
+    """Training knobs; random_state drives every random choice."""
+
+    random_state: int = 0
+    max_pairs: int = 200_000
+    min_events: int = 3
+    min_positives: int = 20
+    calibrate_min_positives: int = 100
+    max_iter: int = 150
+    learning_rate: float = 0.03
+    max_leaf_nodes: int = 4
+    min_samples_leaf: int = 50
+    l2_regularization: float = 5.0
+    # OpenMP threads of the booster: pair sets of one community are small, and on small
+    # machines more threads than cores slow fitting down by an order of magnitude.
+    n_threads: int = 1
+
+
+@dataclass
+class TrainedModel:
+    """A fitted pipeline (kind 'model') or the prior fallback (kind 'prior'), and why."""
+
+    pipeline: Pipeline | None
+    kind: str
+    reason: str
+    metrics: dict[str, Any]
+    n_pairs: int
+    params: ModelParams
+    negative_rate: float = 1.0
+    base_rate: float = DEFAULT_BASE_RATE
+    version: str = MODEL_VERSION
+    features: tuple[str, ...] = field(default_factory=lambda: MODEL_FEATURES)
+
+
+def build_pipeline(config: ModelParams, calibrate: bool = False) -> Pipeline:
+    """A fresh unfitted pipeline: select MODEL_FEATURES, then (calibrated) gradient boosting."""
+    columns = ColumnTransformer([("features", "passthrough", list(MODEL_FEATURES))],
+                                remainder="drop", verbose_feature_names_out=False)
+    booster = HistGradientBoostingClassifier(
+        max_iter=config.max_iter, learning_rate=config.learning_rate,
+        max_leaf_nodes=config.max_leaf_nodes, min_samples_leaf=config.min_samples_leaf,
+        l2_regularization=config.l2_regularization, early_stopping=False,
+        random_state=config.random_state,
+    )
+    classifier = CalibratedClassifierCV(booster, method="sigmoid", cv=3) if calibrate else booster
+    return Pipeline([("columns", columns), ("classifier", classifier)])
+
+
+def _sample(pairs: pd.DataFrame, params: ModelParams) -> tuple[pd.DataFrame, float]:
+    """Keep every positive; sample negatives (seeded) down to max_pairs in total."""
+    if len(pairs) <= params.max_pairs:
+        return pairs, 1.0
+    pos, neg = pairs[pairs["label"] == 1], pairs[pairs["label"] == 0]
+    keep = max(params.max_pairs - len(pos), 1)
+    if keep >= len(neg):
+        return pairs, 1.0
+    sampled = neg.sample(n=keep, random_state=params.random_state)
+    return pd.concat([pos, sampled]).sort_index(), keep / len(neg)
+
+
+def fit_pairs(pairs: pd.DataFrame, params: ModelParams | None = None) -> TrainedModel:
+    """Fit on labelled pairs, or fall back to the prior when history is too thin."""
+    params = params or ModelParams()
+    n_events = int(pairs["event_id"].nunique()) if len(pairs) else 0
+    positives = int(pairs["label"].sum()) if len(pairs) else 0
+    base_rate = positives / len(pairs) if positives else DEFAULT_BASE_RATE
+    metrics = {"events": n_events, "positives": positives, "base_rate": base_rate}
+    if n_events < params.min_events or positives < params.min_positives:
+        reason = (f"prior: only {n_events} past salons and {positives} signups "
+                  f"(need {params.min_events} and {params.min_positives}); "
+                  "p = base_rate * engagement * affinity")
+        return TrainedModel(None, "prior", reason, metrics, len(pairs), params,
+                            base_rate=base_rate)
+    sample, rate = _sample(pairs, params)
+    calibrate = positives >= params.calibrate_min_positives
+    pipeline = build_pipeline(params, calibrate=calibrate)
+    with threadpool_limits(limits=params.n_threads):
+        pipeline.fit(sample[list(MODEL_FEATURES)], sample["label"].to_numpy())
+    reason = (f"model: gradient boosting on {len(sample)} pairs from {n_events} salons"
+              + (", calibrated" if calibrate else "")
+              + (f", negatives sampled at {rate:.3f}" if rate < 1 else ""))
+    return TrainedModel(pipeline, "model", reason, metrics, len(pairs), params,
+                        negative_rate=rate, base_rate=base_rate)
+
+
+def train(
+    members: pd.DataFrame,
+    rollups: pd.DataFrame,
+    events: pd.DataFrame,
+    signups: pd.DataFrame,
+    invitations: pd.DataFrame,
+    texts: pd.DataFrame | None = None,
+    params: ModelParams | None = None,
+    event_ids: Iterable[int] | None = None,
+    progress: bool = False,
+) -> TrainedModel:
+    """Train on past salons (`event_ids`, default all in `events`), each at its own cutoff."""
+    pairs = build_pairs(members, rollups, events, signups, invitations, event_ids, texts,
+                        progress=progress)
+    return fit_pairs(pairs, params)
+
+
+def prior_probability(pairs: pd.DataFrame, base_rate: float) -> np.ndarray:
+    """Fallback p = base_rate * engagement * affinity, each factor normalised to mean 1."""
+    activity = pairs["messages_30d"] + pairs["reactions_given_30d"] + 2 * pairs["joined"]
+    engagement = 1.0 + np.log1p(activity.to_numpy(dtype=float))
+    affinity = 1.0 + 2.0 * (pairs["tag_affinity"] + pairs["text_similarity"]).to_numpy(float)
+    p = base_rate * engagement / engagement.mean() * affinity / affinity.mean()
+    return np.clip(p, 0.0, 0.95)
+
+
+def predict_pairs(trained: TrainedModel, pairs: pd.DataFrame) -> np.ndarray:
+    """Signup probabilities of feature pairs (undoing negative sampling)."""
+    if len(pairs) == 0:
+        return np.zeros(0)
+    if trained.pipeline is None:
+        return prior_probability(pairs, trained.base_rate)
+    with threadpool_limits(limits=trained.params.n_threads):
+        p = trained.pipeline.predict_proba(pairs[list(trained.features)])[:, 1]
+    r = trained.negative_rate
+    return p * r / (p * r + (1.0 - p)) if r < 1.0 else p
+
+
+def score(
+    trained: TrainedModel,
+    members: pd.DataFrame,
+    rollups: pd.DataFrame,
+    events: pd.DataFrame,
+    signups: pd.DataFrame,
+    invitations: pd.DataFrame,
+    event: int | pd.Series,
+    texts: pd.DataFrame | None = None,
+    cutoff: pd.Timestamp | None = None,
+) -> pd.DataFrame:
+    """Every eligible member's probability of signing up for `event` (an id or an events row)."""
+    if not isinstance(event, pd.Series):
+        frames.check_frame(events, frames.EVENTS, "events")
+        match = events[events["event_id"] == event]
+        if match.empty:
+            raise ValueError(f"unknown event_id {event!r}")
+        event = match.iloc[0]
+    pairs = event_pairs(members, rollups, events, signups, invitations, event, texts, cutoff)
+    out = pd.DataFrame({"user_id": pairs["user_id"].to_numpy(),
+                        "probability": predict_pairs(trained, pairs)})
+    return out.sort_values(["probability", "user_id"], ascending=[False, True],
+                           ignore_index=True)
+
+
+def expected_turnout(probabilities: Sequence[float] | pd.Series) -> tuple[float, float, float]:
+    """Expected signups sum(p) with a normal-approximation 90 % interval from sum p(1-p)."""
+    p = np.asarray(probabilities, dtype=float)
+    mean = float(p.sum())
+    sd = math.sqrt(float((p * (1 - p)).sum()))
+    return mean, max(0.0, mean - Z90 * sd), mean + Z90 * sd
+
+
+def save_model(trained: TrainedModel, path: str | Path) -> None:
+    """Persist a trained model with the format and scikit-learn versions."""
+    joblib.dump({"version": MODEL_VERSION, "sklearn": sklearn.__version__, "model": trained,
+                 "params": asdict(trained.params)}, Path(path))
+
+
+def load_model(path: str | Path) -> TrainedModel:
+    """Load a model saved by save_model; refuses other format versions."""
+    blob = joblib.load(Path(path))
+    if not isinstance(blob, dict) or blob.get("version") != MODEL_VERSION:
+        raise ValueError(f"{path}: not a {MODEL_VERSION} model file")
+    return blob["model"]
