@@ -1,4 +1,3 @@
-import handmade as hm
 import numpy as np
 import pandas as pd
 import pandas.testing as pdt
@@ -7,6 +6,7 @@ import pytest
 from recommender import frames
 from recommender.features import MEMBER_FEATURES, member_features, tag_affinity, tag_profiles
 from recommender.interests import text_profiles, text_similarity
+from tests.recommender import handmade as hm
 
 CUTOFF = hm.ts(100)
 

@@ -1,7 +1,6 @@
 import ast
 from pathlib import Path
 
-import handmade as hm
 import numpy as np
 import pandas as pd
 import pytest
@@ -20,6 +19,7 @@ from recommender.model import (
 )
 from recommender.segmentation import SEGMENT_NAMES, name_segment, segment_members
 from recommender.simulator import simulate_community
+from tests.recommender import handmade as hm
 
 FORBIDDEN = {"telegram", "sqlalchemy", "storage", "bot"}
 
