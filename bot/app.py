@@ -8,6 +8,7 @@ from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Up
 from telegram.error import TelegramError
 from telegram.ext import (
     Application,
+    CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
     ContextTypes,
@@ -19,8 +20,9 @@ from telegram.request import BaseRequest
 from bot.commands import commands_for
 from bot.config import Config
 from bot.context import BotData, Context
-from bot.handlers import chats, errors, start
+from bot.handlers import attendance, chats, errors, manage, newsalon, start
 from bot.i18n import translations
+from bot.salon_access import stale_button
 from storage.db import create_engine, session_factory
 from storage.users import CommunityInfo, upsert_communities
 
@@ -64,6 +66,16 @@ def build_app(config: Config, *, request: BaseRequest | None = None) -> Applicat
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler("start", start.start, filters=private))
     app.add_handler(CommandHandler("help", start.help_command))
+    # Organizers: /newsalon and the Edit buttons share one dialogue; then the S: buttons.
+    app.add_handler(newsalon.salon_conversation())
+    app.add_handler(CommandHandler("salons", manage.list_salons, filters=private))
+    app.add_handler(CommandHandler("here", attendance.here, filters=private))
+    app.add_handler(CallbackQueryHandler(manage.on_button, pattern=r"^S:(l|m|pub|drop|x|X)(:|$)"))
+    app.add_handler(CallbackQueryHandler(attendance.on_button, pattern=r"^S:(a|k|t):"))
+    app.add_handler(CallbackQueryHandler(stale_button, pattern=r"^S:"))
+    app.job_queue.run_repeating(
+        attendance.mark_no_shows_job, interval=config.schedule.tick_seconds, name="no_shows"
+    )
     app.add_error_handler(errors.on_error)
     return app
 

@@ -19,6 +19,9 @@ class Command:
 COMMANDS: tuple[Command, ...] = (
     Command("start", N_("Start the bot and let it send you messages")),
     Command("help", N_("What this bot can do for you")),
+    Command("here", N_("Check in at a salon with its check-in code")),
+    Command("newsalon", N_("Create a salon (step by step, or in one line)"), organizer=True),
+    Command("salons", N_("Your salons: edit, cancel, attendees, check-in"), organizer=True),
 )
 
 

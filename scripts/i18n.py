@@ -56,9 +56,11 @@ def update() -> None:
         check=True,
         capture_output=True,
     )
-    with POT.open("rb") as f:
-        template = read_po(f)
     for locale in ("en", "zh_Hans"):
+        # A fresh template per locale: Catalog.update shares the template's Message objects,
+        # so filling in English would otherwise leak into the Chinese catalog.
+        with POT.open("rb") as f:
+            template = read_po(f)
         catalog = load(locale)
         catalog.update(template, no_fuzzy_matching=True)
         catalog.obsolete.clear()

@@ -56,3 +56,23 @@ def my_chat_member(chat: dict, new_status: str, by: dict, bot_user: dict, bot: B
         },
     }
     return Update.de_json(data, bot)
+
+
+BOT_USER = {"id": 777000111, "is_bot": True, "first_name": "Salon", "username": "salon_test_bot"}
+
+
+def callback_query_json(data: str, user: dict, chat: dict | None = None) -> dict:
+    """A button press on a message the bot sent in `chat` (the user's private chat by default)."""
+    return {
+        "id": str(next(_ids)),
+        "from": user,
+        "chat_instance": "5125658290318947893",
+        "data": data,
+        "message": message_json("(buttons)", BOT_USER, chat or private_chat(user)),
+    }
+
+
+def callback_query(data: str, user: dict, chat: dict | None = None, bot: Bot | None = None):
+    """An Update carrying a callback query (a press of an inline button)."""
+    data = {"update_id": next(_ids), "callback_query": callback_query_json(data, user, chat)}
+    return Update.de_json(data, bot)
