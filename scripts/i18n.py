@@ -57,8 +57,7 @@ def update() -> None:
         capture_output=True,
     )
     for locale in ("en", "zh_Hans"):
-        # A fresh template per locale: Catalog.update shares the template's Message objects,
-        # so filling in English would otherwise leak into the Chinese catalog.
+        # A fresh template per catalog: Catalog.update adds the template's own message objects.
         with POT.open("rb") as f:
             template = read_po(f)
         catalog = load(locale)

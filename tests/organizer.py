@@ -86,7 +86,12 @@ async def stored_signup(
     """A member's signup stored directly (the member side's commands are not ours)."""
     async with db.begin() as session:
         await upsert_user(
-            UserInfo(user["id"], user["first_name"], language_code=user.get("language_code")),
+            UserInfo(
+                user["id"],
+                user["first_name"],
+                username=user.get("username"),
+                language_code=user.get("language_code"),
+            ),  # fmt: skip
             session=session,
         )
         session.add(Signup(salon_id=salon_id, user_id=user["id"], status=status, source=source))
