@@ -216,3 +216,15 @@ async def test_members_cannot_use_organizer_buttons(app, fake_request, db, actio
 async def test_unknown_salon_id_gets_a_clear_answer(app, fake_request, db):
     await press(app, "S:m:424242", ZH_ORGANIZER)
     assert alerts(fake_request) == ["这个沙龙不存在，或者你不是它所在社群的组织者。"]
+
+
+async def test_edit_answer_after_the_salon_was_cancelled_changes_nothing(app, fake_request, db):
+    salon = await stored_salon(db)
+    await press(app, f"S:en:{salon.id}")
+    await press(app, f"S:X:{salon.id}")  # cancelled from its card while the edit waits
+    await say(app, "A new title")
+    assert fake_request.sent_texts(ME)[-1] == (
+        "This salon is cancelled or has started; it cannot be edited."
+    )
+    [after] = await salons_in(db)
+    assert after.title == salon.title and after.status == SALON_CANCELLED

@@ -77,9 +77,11 @@ async def apply_new_value(update: Update, context: Context) -> int | None:
         context.user_data.pop(EDIT, None)
         return END
     salon, community = found
-    if salon.status == SALON_CANCELLED:
+    if salon.status == SALON_CANCELLED or salon.starts_at <= utcnow():
         context.user_data.pop(EDIT, None)
-        await update.effective_message.reply_text(_("This salon was cancelled meanwhile."))
+        await update.effective_message.reply_text(
+            _("This salon is cancelled or has started; it cannot be edited.")
+        )
         return END
     try:
         values = _new_values(edit["field"], update.effective_message.text, salon, community)
