@@ -23,9 +23,20 @@ from bot.commands import commands_for
 from bot.config import Config
 from bot.context import BotData, Context
 from bot.dispatcher import DISPATCH_SECONDS, Dispatcher, dispatch_job
-from bot.handlers import chats, errors, feedback, members, signups, start
+from bot.handlers import (
+    attendance,
+    chats,
+    errors,
+    feedback,
+    manage,
+    members,
+    newsalon,
+    signups,
+    start,
+)
 from bot.i18n import translations
 from bot.jobs import feedback_job, reminders_job, waitlist_job
+from bot.salon_access import stale_button
 from bot.throttle import Throttle, throttle
 from storage.db import create_engine, session_factory
 from storage.outbox import recover_in_flight
@@ -76,8 +87,24 @@ def build_app(config: Config, *, request: BaseRequest | None = None) -> Applicat
     app.add_handler(CommandHandler("start", start.start, filters=private))
     app.add_handler(CommandHandler("help", start.help_command))
     register_members(app, config)
+    register_organizers(app, config)
     app.add_error_handler(errors.on_error)
     return app
+
+
+def register_organizers(app: Application, config: Config) -> None:
+    """Organizer commands and buttons, self check-in, the no-show tick."""
+    private = filters.ChatType.PRIVATE
+    # /newsalon and the Edit buttons share one dialogue; then the S: buttons.
+    app.add_handler(newsalon.salon_conversation())
+    app.add_handler(CommandHandler("salons", manage.list_salons, filters=private))
+    app.add_handler(CommandHandler("here", attendance.here, filters=private))
+    app.add_handler(CallbackQueryHandler(manage.on_button, pattern=r"^S:(l|m|pub|drop|x|X)(:|$)"))
+    app.add_handler(CallbackQueryHandler(attendance.on_button, pattern=r"^S:(a|k|t):"))
+    app.add_handler(CallbackQueryHandler(stale_button, pattern=r"^S:"))
+    app.job_queue.run_repeating(
+        attendance.mark_no_shows_job, interval=config.schedule.tick_seconds, name="no_shows"
+    )
 
 
 def register_members(app: Application, config: Config) -> None:

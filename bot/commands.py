@@ -23,6 +23,9 @@ COMMANDS: tuple[Command, ...] = (
     Command("join", N_("Sign up for a salon: /join CODE")),
     Command("leave", N_("Give up your seat: /leave CODE")),
     Command("mysalons", N_("The salons you signed up for")),
+    Command("here", N_("Check in at a salon with its check-in code")),
+    Command("newsalon", N_("Create a salon (step by step, or in one line)"), organizer=True),
+    Command("salons", N_("Your salons: edit, cancel, attendees, check-in"), organizer=True),
 )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -102,5 +102,35 @@ async def list_upcoming_salons(
             Salon.starts_at > now,
         )
         .order_by(Salon.starts_at, Salon.id)
+    )
+    return list(rows)
+
+
+async def get_managed_salon(
+    salon_id: int, community_ids: list[int], *, session: AsyncSession
+) -> Salon | None:
+    """The salon with this id if it belongs to one of these communities (else None)."""
+    salon = await session.get(Salon, salon_id)
+    return salon if salon is not None and salon.community_id in community_ids else None
+
+
+async def list_organizer_salons(
+    community_ids: list[int],
+    *,
+    session: AsyncSession,
+    now: datetime | None = None,
+    past_days: int = 30,
+    limit: int = 40,
+) -> list[Salon]:
+    """Drafts, upcoming and recently past salons of these communities, newest start first."""
+    now = now or utcnow()
+    rows = await session.scalars(
+        select(Salon)
+        .where(
+            Salon.community_id.in_(community_ids),
+            Salon.starts_at > now - timedelta(days=past_days),
+        )
+        .order_by(Salon.starts_at.desc(), Salon.id.desc())
+        .limit(limit)
     )
     return list(rows)

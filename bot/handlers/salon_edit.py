@@ -1,0 +1,142 @@
+"""Editing a salon's time, title, location or capacity: an Edit button, then the new value.
+
+Both steps are states of the /newsalon conversation (bot/handlers/newsalon.py), so that one
+dialogue at a time owns the organizer's next message.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from telegram import Update
+from telegram.ext import ConversationHandler
+
+from bot.config import CommunityConfig
+from bot.context import Context
+from bot.i18n import N_
+from bot.salon_access import STALE_BUTTON, managed_salon, parse_callback, tell
+from bot.salon_input import (
+    MAX_LOCATION,
+    InputError,
+    future_start,
+    parse_capacity,
+    parse_local_time,
+    parse_text,
+    parse_title,
+)
+from bot.salon_notices import MOVED, enqueue_notices, refresh_announcement
+from bot.salon_text import menu_markup, menu_text
+from storage.models import Salon
+from storage.models.salons import SALON_CANCELLED
+from storage.salon_admin import list_salon_recipients, update_salon
+from storage.salons import get_salon
+from storage.types import utcnow
+
+END = ConversationHandler.END
+NEW_VALUE = 200
+EDIT = "edit_salon"
+PROMPTS = {
+    "et": N_("Send the new start as YYYY-MM-DD HH:MM ({timezone} time). Everyone signed up "
+             "will be told. /cancel keeps the old one."),
+    "en": N_("Send the new title (at most 100 characters), or /cancel."),
+    "el": N_("Send the new location, or /cancel."),
+    "ec": N_("Send the new number of seats, or /cancel."),
+}  # fmt: skip
+
+
+async def ask_new_value(update: Update, context: Context) -> int:
+    """An Edit button: check the organizer and the salon, then ask for the new value."""
+    _ = context.gettext(update)
+    parsed = parse_callback(update.callback_query.data)
+    if parsed is None or parsed[0] not in PROMPTS or len(parsed[1]) != 1:
+        await tell(update, _(STALE_BUTTON))
+        return END
+    found = await managed_salon(update, context, parsed[1][0])
+    if found is None:
+        return END
+    salon, community = found
+    if salon.status == SALON_CANCELLED or salon.starts_at <= utcnow():
+        await tell(update, _("This salon is cancelled or has started; it cannot be edited."))
+        return END
+    context.user_data[EDIT] = {"salon_id": salon.id, "field": parsed[0]}
+    await update.callback_query.answer()
+    await update.effective_chat.send_message(
+        _(PROMPTS[parsed[0]]).format(timezone=community.timezone)
+    )
+    return NEW_VALUE
+
+
+async def apply_new_value(update: Update, context: Context) -> int | None:
+    """The new value: checked against the salon as it is now, saved, announced."""
+    _ = context.gettext(update)
+    edit = context.user_data.get(EDIT)
+    if edit is None:
+        return END
+    found = await managed_salon(update, context, edit["salon_id"])
+    if found is None:
+        context.user_data.pop(EDIT, None)
+        return END
+    salon, community = found
+    if salon.status == SALON_CANCELLED or salon.starts_at <= utcnow():
+        context.user_data.pop(EDIT, None)
+        await update.effective_message.reply_text(
+            _("This salon is cancelled or has started; it cannot be edited.")
+        )
+        return END
+    try:
+        values = _new_values(edit["field"], update.effective_message.text, salon, community)
+    except InputError as error:
+        await update.effective_message.reply_text(error.text(_))
+        return None  # ask again
+    moved = "starts_at" in values and values["starts_at"] != salon.starts_at
+    told = 0
+    async with context.db.begin() as session:
+        if not await update_salon(salon.id, session=session, **values):
+            await update.effective_message.reply_text(_("This salon was cancelled meanwhile."))
+            return END
+        salon = await get_salon(salon.id, session=session)
+        if moved:
+            recipients = await list_salon_recipients(salon.id, session=session)
+            key = f"moved:{int(salon.starts_at.timestamp())}"
+            told = await enqueue_notices(recipients, salon, community, MOVED, key, session=session)
+    context.user_data.pop(EDIT, None)
+    await refresh_announcement(context, salon, community)
+    language = context.language(update)
+    head = _("Saved.")
+    if moved:
+        head += " " + _("{count} signed-up members will be told about the new time.").format(
+            count=told
+        )
+    await update.effective_message.reply_text(
+        f"{head}\n\n{menu_text(salon, community, language)}",
+        reply_markup=menu_markup(salon, language, past=False),
+    )
+    return END
+
+
+def _new_values(field: str, text: str, salon: Salon, community: CommunityConfig) -> dict:
+    """The columns to change for this edit; raises `InputError` on bad input."""
+    if field == "en":
+        return {"title": parse_title(text)}
+    if field == "el":
+        return {"location": parse_text(text, MAX_LOCATION)}
+    if field == "ec":
+        capacity = parse_capacity(text)
+        if capacity < salon.going_count:
+            raise InputError(
+                N_("{going} members already hold a seat; the capacity cannot be lower."),
+                going=salon.going_count,
+            )
+        return {"capacity": capacity}
+    starts_at = future_start(parse_local_time(text), community.timezone, utcnow())
+    return {"starts_at": starts_at, **_shifted(salon, starts_at)}
+
+
+def _shifted(salon: Salon, starts_at: datetime) -> dict:
+    """Keep the duration; a deadline after the new start becomes the start."""
+    values: dict = {}
+    if salon.ends_at is not None:
+        values["ends_at"] = salon.ends_at + (starts_at - salon.starts_at)
+    if salon.signup_deadline is not None and salon.signup_deadline > starts_at:
+        values["signup_deadline"] = starts_at
+    return values

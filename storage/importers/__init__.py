@@ -1,0 +1,1 @@
+"""Importers of a community's history (CSV files, exports) into the database."""
