@@ -21,6 +21,7 @@ from storage.models.salons import (
     LEFT,
     OFFERED,
     SALON_CANCELLED,
+    SALON_DRAFT,
     SALON_PUBLISHED,
     WAITLIST,
 )
@@ -32,7 +33,7 @@ NOT_FOUND, CLOSED, ALREADY, NOT_SIGNED_UP, DONE, EXPIRED = (
     "not_found", "closed", "already", "not_signed_up", "done", "expired",
 )  # fmt: skip
 # Why signups are closed.
-CANCELLED, STARTED, DEADLINE = "cancelled", "started", "deadline"
+CANCELLED, STARTED, DEADLINE, UNPUBLISHED = "cancelled", "started", "deadline", "unpublished"
 
 
 @dataclass
@@ -59,6 +60,8 @@ def closed_reason(salon: Salon, now: datetime) -> str | None:
     """Why members can no longer sign up for this salon, or None if they can."""
     if salon.status == SALON_CANCELLED:
         return CANCELLED
+    if salon.status == SALON_DRAFT:
+        return UNPUBLISHED
     if salon.starts_at <= now:
         return STARTED
     if salon.signup_deadline is not None and salon.signup_deadline <= now:

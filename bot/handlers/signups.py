@@ -11,7 +11,7 @@ from bot.context import Context
 from bot.handlers.start import user_info
 from bot.notices import queue_offers
 from bot.salon_texts import leave_keyboard, one_button, salon_details
-from storage.models.salons import GOING, OFFERED
+from storage.models.salons import GOING, OFFERED, SALON_DRAFT
 from storage.outbox import cancel_pending
 from storage.salons import find_salon, get_salon
 from storage.signups import (
@@ -23,6 +23,7 @@ from storage.signups import (
     EXPIRED,
     NOT_FOUND,
     STARTED,
+    UNPUBLISHED,
     SignupResult,
     add_signup,
     cancel_signup,
@@ -42,7 +43,7 @@ async def resolve_salon_id(context: Context, ref: str) -> int | None:
     community_ids = [c.chat_id for c in context.config.communities]
     async with context.db.begin() as session:
         salon = await find_salon(ref, session=session, community_ids=community_ids)
-    return salon.id if salon else None
+    return salon.id if salon and salon.status != SALON_DRAFT else None
 
 
 async def answer(update: Update, context: Context, text: str, *, alert: bool = False) -> None:
@@ -59,6 +60,8 @@ def not_found_text(_) -> str:
 def closed_text(_, result: SignupResult) -> str:
     """Why signups are closed, in a sentence."""
     title = result.salon.title
+    if result.reason == UNPUBLISHED:  # a draft is not shown to members at all
+        return not_found_text(_)
     if result.reason == CANCELLED:
         return _("«{title}» was cancelled.").format(title=title)
     if result.reason == STARTED:
