@@ -155,9 +155,11 @@ async def train_community(db: async_sessionmaker, config: Config, community_id: 
             for sid, frame in scores.items():
                 pairs = zip(frame["user_id"], frame["probability"], strict=True)
                 await replace_scores(sid, run_id, pairs, session=session)
-            await finish_run(run_id, session=session, status=RUN_OK, started_at=started,
-                             kind=trained.kind, reason=trained.reason, rows=len(history.members),
-                             metrics=metrics, model_path=str(path), version=trained.version)  # fmt: skip
+            await finish_run(
+                run_id, session=session, status=RUN_OK, started_at=started, kind=trained.kind,
+                reason=trained.reason, rows=len(history.members), metrics=metrics,
+                model_path=str(path), version=trained.version,
+            )  # fmt: skip
     except Exception as error:
         async with db.begin() as session:
             await finish_run(run_id, session=session, status=RUN_FAILED, started_at=started,
@@ -185,7 +187,8 @@ async def score_salon(db: async_sessionmaker, config: Config, salon_id: int) -> 
             raise LookupError(f"unknown salon {salon_id}")
         community_id = salon.community_id
         run = await get_latest_run(community_id, session=session)
-    if run is None or not run.model_path or not Path(run.model_path).exists():
+    model_missing = run is None or not await asyncio.to_thread(Path(run.model_path or "").is_file)
+    if model_missing:
         await train_community(db, config, community_id)
         async with db.begin() as session:
             run = await get_latest_run(community_id, session=session)
