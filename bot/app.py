@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC
 
+from apscheduler.triggers.cron import CronTrigger
 from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
 from telegram.error import TelegramError
 from telegram.ext import (
@@ -35,7 +37,7 @@ from bot.handlers import (
     start,
 )
 from bot.i18n import translations
-from bot.jobs import feedback_job, reminders_job, waitlist_job
+from bot.jobs import feedback_job, nightly_training_job, reminders_job, waitlist_job
 from bot.salon_access import stale_button
 from bot.throttle import Throttle, throttle
 from storage.db import create_engine, session_factory
@@ -134,6 +136,11 @@ def register_members(app: Application, config: Config) -> None:
     tick = config.schedule.tick_seconds
     for job in (reminders_job, feedback_job, waitlist_job):
         app.job_queue.run_repeating(job, interval=tick, first=1.0, name=job.__name__)
+    app.job_queue.run_custom(
+        nightly_training_job,
+        job_kwargs={"trigger": CronTrigger.from_crontab(config.schedule.nightly_cron, UTC)},
+        name="nightly_training_job",
+    )
     app.job_queue.run_repeating(
         dispatch_job,
         interval=DISPATCH_SECONDS,

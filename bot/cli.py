@@ -9,6 +9,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from telegram.error import InvalidToken, NetworkError
 
+from bot.cli_models import CliError, add_model_verbs
 from bot.config import Config, ConfigError, load_config
 from bot.logs import setup_logging
 
@@ -80,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         sub = verbs.add_parser(name, help=help_text, description=help_text, parents=parents)
         sub.set_defaults(func=func)
+    add_model_verbs(verbs, common)
     return parser
 
 
@@ -90,6 +92,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except ConfigError as error:
         print(f"salonbot: config error: {error}", file=sys.stderr)
+        return 2
+    except CliError as error:
+        print(f"salonbot: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

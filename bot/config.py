@@ -130,6 +130,17 @@ class ScheduleConfig(_Section):
     feedback_delay_hours: float = Field(1.0, ge=0)
     waitlist_claim_hours: float = Field(12.0, gt=0)
 
+    @field_validator("nightly_cron")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(value)
+        except ValueError as error:
+            raise ValueError(f"not a crontab expression ({error})") from None
+        return value
+
 
 class MessagingConfig(_Section):
     global_rate_per_second: float = Field(25.0, gt=0, le=30)

@@ -61,3 +61,17 @@ async def waitlist_job(context: Context) -> None:
             await queue_offers(config, salon, mine, session=session)
     if lapsed or offered:
         logger.info("waitlist: %d offers lapsed, %d seats offered", len(lapsed), len(offered))
+
+
+async def nightly_training_job(context: Context) -> None:
+    """Rebuild every community's segments, model and scores; a failure keeps the old model."""
+    from bot.training import train_community  # pandas and scikit-learn load only when it runs
+
+    for community in context.config.communities:
+        try:
+            run_id = await train_community(context.db, context.config, community.chat_id)
+        except Exception:
+            logger.exception("training failed for community %s; the previous model stays",
+                             community.chat_id)  # fmt: skip
+        else:
+            logger.info("trained community %s (run %s)", community.chat_id, run_id)

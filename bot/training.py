@@ -81,8 +81,10 @@ def model_params(config: Config) -> ModelParams:
                        min_events=config.models.min_past_salons)  # fmt: skip
 
 
-async def load_history(db: async_sessionmaker, config: Config, community_id: int) -> History:
-    """Read the community's frames in one read transaction."""
+async def load_history(
+    db: async_sessionmaker, config: Config, community_id: int | list[int] | None
+) -> History:
+    """Read the frames of one community, several, or (None) all, in one transaction."""
     async with db.begin() as session:
         texts = None
         if config.privacy.store_text:
@@ -168,9 +170,11 @@ async def train_community(db: async_sessionmaker, config: Config, community_id: 
     return run_id
 
 
-async def evaluate_community(db: async_sessionmaker, config: Config, community_id: int) -> dict:
-    """Time-split backtest of the model against baselines on the stored history."""
-    history = await load_history(db, config, community_id)
+async def evaluate_communities(
+    db: async_sessionmaker, config: Config, community_ids: list[int] | None = None
+) -> dict:
+    """Time-split backtest against baselines on the stored history (communities pooled)."""
+    history = await load_history(db, config, community_ids)
     return await asyncio.to_thread(backtest, history.members, history.rollups, history.events,
                                    history.signups, history.invitations, history.texts,
                                    params=model_params(config))  # fmt: skip

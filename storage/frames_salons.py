@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Salon, Signup
@@ -27,11 +29,22 @@ EVENT_COLUMNS = ["event_id", "community_id", "title", "description", "tags", "st
 SIGNUP_COLUMNS = ["event_id", "user_id", "status", "responded_at", "attended", "rating"]
 
 
+def in_communities(column, community_id: int | Sequence[int] | None):
+    """A WHERE condition: one community, several, or (None) every community."""
+    if community_id is None:
+        return true()
+    if isinstance(community_id, int):
+        return column == community_id
+    return column.in_(list(community_id))
+
+
 def _utc(values) -> pd.Series:
     return pd.to_datetime(pd.Series(values, dtype="object"), utc=True)
 
 
-async def events_frame(community_id: int, *, session: AsyncSession) -> pd.DataFrame:
+async def events_frame(
+    community_id: int | Sequence[int] | None, *, session: AsyncSession
+) -> pd.DataFrame:
     """The community's salons (not drafts or cancelled ones), one row each.
 
     `created_at` is when the salon was announced; it is NaT for imported salons (the import
@@ -44,7 +57,7 @@ async def events_frame(community_id: int, *, session: AsyncSession) -> pd.DataFr
                 Salon.starts_at, Salon.capacity, Salon.price_amount, Salon.created_at,
                 Salon.source_id,
             ).where(
-                Salon.community_id == community_id,
+                in_communities(Salon.community_id, community_id),
                 Salon.status.not_in([SALON_DRAFT, SALON_CANCELLED]),
             ).order_by(Salon.starts_at, Salon.id)
         )
@@ -63,7 +76,9 @@ async def events_frame(community_id: int, *, session: AsyncSession) -> pd.DataFr
     return frame[EVENT_COLUMNS]
 
 
-async def signups_frame(community_id: int, *, session: AsyncSession) -> pd.DataFrame:
+async def signups_frame(
+    community_id: int | Sequence[int] | None, *, session: AsyncSession
+) -> pd.DataFrame:
     """Every member response to the community's salons (those in `events_frame`)."""
     rows = (
         await session.execute(
@@ -71,7 +86,7 @@ async def signups_frame(community_id: int, *, session: AsyncSession) -> pd.DataF
                    Signup.attended, Signup.rating)
             .join(Salon, Salon.id == Signup.salon_id)
             .where(
-                Salon.community_id == community_id,
+                in_communities(Salon.community_id, community_id),
                 Salon.status.not_in([SALON_DRAFT, SALON_CANCELLED]),
             )
         )
