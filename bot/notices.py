@@ -64,7 +64,9 @@ async def queue_reminder(config: Config, due: Due, *, session: AsyncSession) -> 
     salon = due.salon
     language = member_language(config, salon, due.language_code)
     return await enqueue(
-        f"reminder:{salon.id}:{due.user_id}:{due.hours:g}", session=session, kind="reminder",
+        # The start time is in the key: after the salon is moved, reminders are due again.
+        f"reminder:{salon.id}:{due.user_id}:{due.hours:g}:{int(salon.starts_at.timestamp())}",
+        session=session, kind="reminder",
         chat_id=due.user_id, user_id=due.user_id, salon_id=salon.id,
         payload=reminder_payload(config, salon, language, due.hours), priority=PRIORITY_REMINDER,
     )  # fmt: skip

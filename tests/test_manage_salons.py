@@ -228,3 +228,14 @@ async def test_edit_answer_after_the_salon_was_cancelled_changes_nothing(app, fa
     )
     [after] = await salons_in(db)
     assert after.title == salon.title and after.status == SALON_CANCELLED
+
+
+async def test_moving_a_salon_cancels_reminders_queued_for_the_old_time(app, db):
+    salon = await signed_up_salon(db)
+    async with db.begin() as session:
+        await enqueue(f"reminder:{salon.id}:1001:24:0", session=session, kind="reminder",
+                      chat_id=1001, user_id=1001, salon_id=salon.id, payload={})  # fmt: skip
+    await press(app, f"S:et:{salon.id}")
+    await say(app, text_of(local_in(10, 20, 0)))
+    statuses = {r.dedupe_key: r.status for r in await outbox_rows(db)}
+    assert statuses[f"reminder:{salon.id}:1001:24:0"] == CANCELLED

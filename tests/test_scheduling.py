@@ -45,7 +45,8 @@ async def test_reminders_are_queued_once_and_sent_with_cant_come(app, fake_reque
     await reminders_job(context)
     rows = await _outbox(db, "reminder")
     assert sorted(r.dedupe_key for r in rows) == sorted(
-        f"reminder:{salon.id}:{u['id']}:2" for u in (EN_USER, ZH_USER)
+        f"reminder:{salon.id}:{u['id']}:2:{int(salon.starts_at.timestamp())}"
+        for u in (EN_USER, ZH_USER)
     )
     dispatcher = Dispatcher(config.messaging)
     assert await dispatch_once(app.bot, db, dispatcher) == 2
@@ -69,7 +70,7 @@ async def test_only_the_latest_missed_reminder_and_none_after_start(app, db):
     await _sign_up(db, soon, [EN_USER])
     await reminders_job(job_context(app))
     [row] = await _outbox(db, "reminder")
-    assert row.dedupe_key.endswith(":2")  # not the 24 h one as well
+    assert row.dedupe_key.startswith(f"reminder:{soon.id}:{EN_USER['id']}:2:")  # not the 24 h one
     async with db.begin() as session:
         await session.execute(update(type(soon)).values(starts_at=utcnow() - timedelta(minutes=1)))
     await reminders_job(job_context(app))
@@ -184,3 +185,21 @@ async def test_restart_between_ticks_sends_every_reminder_and_poll_once(db_url, 
     ]
     assert sorted(calls) == sorted(expected)
     assert {r.status for r in await _outbox(db)} == {"sent"}
+
+
+async def test_moved_salon_gets_a_reminder_for_its_new_time(app, db):
+    from storage.models import Salon
+
+    salon = await make_salon(db, starts_in=timedelta(hours=1, minutes=30))
+    await _sign_up(db, salon, [EN_USER])
+    context = job_context(app)
+    await reminders_job(context)
+    [first] = await _outbox(db, "reminder")
+    later = salon.starts_at + timedelta(minutes=20)
+    async with db.begin() as session:
+        await session.execute(update(Salon).where(Salon.id == salon.id).values(starts_at=later))
+    await reminders_job(context)
+    await reminders_job(context)
+    keys = sorted(r.dedupe_key for r in await _outbox(db, "reminder"))
+    assert keys == sorted([first.dedupe_key, f"reminder:{salon.id}:{EN_USER['id']}:2:"
+                                             f"{int(later.timestamp())}"])  # fmt: skip

@@ -28,6 +28,7 @@ from bot.salon_notices import MOVED, enqueue_notices, refresh_announcement
 from bot.salon_text import menu_markup, menu_text
 from storage.models import Salon
 from storage.models.salons import SALON_CANCELLED
+from storage.outbox import cancel_pending
 from storage.salon_admin import list_salon_recipients, update_salon
 from storage.salons import get_salon
 from storage.types import utcnow
@@ -96,6 +97,8 @@ async def apply_new_value(update: Update, context: Context) -> int | None:
             return END
         salon = await get_salon(salon.id, session=session)
         if moved:
+            # Reminders queued for the old time are void; the tick derives new ones.
+            await cancel_pending(session=session, salon_id=salon.id, kinds=("reminder",))
             recipients = await list_salon_recipients(salon.id, session=session)
             key = f"moved:{int(salon.starts_at.timestamp())}"
             told = await enqueue_notices(recipients, salon, community, MOVED, key, session=session)
