@@ -37,7 +37,13 @@ from bot.handlers import (
     start,
 )
 from bot.i18n import translations
-from bot.jobs import feedback_job, nightly_training_job, reminders_job, waitlist_job
+from bot.jobs import (
+    feedback_job,
+    mark_no_shows_job,
+    nightly_training_job,
+    reminders_job,
+    waitlist_job,
+)
 from bot.salon_access import stale_button
 from bot.throttle import Throttle, throttle
 from storage.db import create_engine, session_factory
@@ -105,7 +111,7 @@ def register_organizers(app: Application, config: Config) -> None:
     app.add_handler(CallbackQueryHandler(attendance.on_button, pattern=r"^S:(a|k|t):"))
     app.add_handler(CallbackQueryHandler(stale_button, pattern=r"^S:"))
     app.job_queue.run_repeating(
-        attendance.mark_no_shows_job, interval=config.schedule.tick_seconds, name="no_shows"
+        mark_no_shows_job, interval=config.schedule.tick_seconds, name="no_shows"
     )
 
 

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from bot.context import Context
 from bot.notices import queue_feedback, queue_lapsed, queue_offers, queue_reminder
+from storage.attendance import mark_no_shows
 from storage.salons import get_salon
 from storage.schedule import cancel_late_reminders, list_due_feedback, list_due_reminders
 from storage.signups import expire_offers
@@ -75,3 +76,11 @@ async def nightly_training_job(context: Context) -> None:
                              community.chat_id)  # fmt: skip
         else:
             logger.info("trained community %s (run %s)", community.chat_id, run_id)
+
+
+async def mark_no_shows_job(context: Context) -> None:
+    """Going members of ended salons who never checked in become no-shows (idempotent)."""
+    async with context.db.begin() as session:
+        count = await mark_no_shows(session=session)
+    if count:
+        logger.info("marked %s no-shows", count)

@@ -128,8 +128,11 @@ async def train_community(db: async_sessionmaker, config: Config, community_id: 
     """
     params = model_params(config)
     async with db.begin() as session:
-        run = await add_run(community_id, {"random_state": params.random_state,
-                                           "min_events": params.min_events}, session=session)
+        run = await add_run(
+            community_id,
+            {"random_state": params.random_state, "min_events": params.min_events},
+            session=session,
+        )
         run_id, started = run.id, run.started_at
     try:
         history = await load_history(db, config, community_id)
@@ -212,4 +215,3 @@ async def score_salon(db: async_sessionmaker, config: Config, salon_id: int) -> 
     ]
     return SalonScores(salon_id, candidates, expected_turnout(frame["probability"]),
                        trained.kind, trained.reason)  # fmt: skip
-

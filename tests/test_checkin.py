@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.context import Context
-from bot.handlers.attendance import mark_no_shows_job
+from bot.jobs import mark_no_shows_job
 from storage.attendance import mark_no_shows
 from storage.models import Signup
 from storage.models.salons import GOING, OFFERED, SALON_CANCELLED, SALON_DRAFT, WAITLIST

@@ -16,7 +16,6 @@ from storage.attendance import (
     CheckIn,
     check_in_by_code,
     list_attendees,
-    mark_no_shows,
     toggle_attended,
 )
 from storage.models.salons import GOING, OFFERED, SALON_CANCELLED, WAITLIST
@@ -161,11 +160,3 @@ async def here(update: Update, context: Context) -> None:
     }
     title = salon.title if salon else ""
     await update.effective_message.reply_text(texts[outcome].format(title=title, when=when))
-
-
-async def mark_no_shows_job(context: Context) -> None:
-    """Going members of ended salons who never checked in become no-shows (idempotent)."""
-    async with context.db.begin() as session:
-        count = await mark_no_shows(session=session)
-    if count:
-        logger.info("marked %s no-shows", count)
