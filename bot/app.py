@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
 from telegram.error import TelegramError
@@ -12,15 +13,18 @@ from telegram.ext import (
     CommandHandler,
     ContextTypes,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 from telegram.request import BaseRequest
 
+from bot.activity import FLUSH_SECONDS, ActivityBuffer
 from bot.commands import commands_for
 from bot.config import Config
 from bot.context import BotData, Context
-from bot.handlers import chats, errors, start
+from bot.handlers import activity, chats, errors, start
 from bot.i18n import translations
+from bot.jobs import flush_activity_job, retention_job
 from storage.db import create_engine, session_factory
 from storage.users import CommunityInfo, upsert_communities
 
@@ -58,6 +62,7 @@ def build_app(config: Config, *, request: BaseRequest | None = None) -> Applicat
     configured = [c.chat_id for c in config.communities]
     unknown_group = filters.ChatType.GROUPS & ~filters.Chat(chat_id=configured)
     app.add_handler(MessageHandler(unknown_group, chats.unknown_group_message), group=-2)
+    app.add_handler(TypeHandler(Update, activity.track_activity), group=-1)
     app.add_handler(
         ChatMemberHandler(chats.bot_membership_changed, ChatMemberHandler.MY_CHAT_MEMBER)
     )
@@ -65,6 +70,11 @@ def build_app(config: Config, *, request: BaseRequest | None = None) -> Applicat
     app.add_handler(CommandHandler("start", start.start, filters=private))
     app.add_handler(CommandHandler("help", start.help_command))
     app.add_error_handler(errors.on_error)
+
+    jobs = app.job_queue
+    jobs.run_repeating(flush_activity_job, FLUSH_SECONDS, first=FLUSH_SECONDS, name="activity")
+    jobs.run_repeating(retention_job, timedelta(days=1), first=timedelta(minutes=5),
+                       name="retention")  # fmt: skip
     return app
 
 
@@ -79,11 +89,19 @@ async def start_services(app: Application) -> None:
             [CommunityInfo(c.chat_id, c.title, c.timezone, c.language) for c in config.communities],
             session=session,
         )
+    data.activity = ActivityBuffer(
+        data.db,
+        communities=frozenset(c.chat_id for c in config.communities),
+        store_text=config.privacy.store_text,
+        retention_days=config.privacy.retention_days,
+    )
     await publish_commands(app)
 
 
 async def stop_services(app: Application) -> None:
-    """Close what `start_services` opened."""
+    """Write the buffered activity, then close what `start_services` opened."""
+    if app.bot_data.activity is not None:
+        await app.bot_data.activity.close()
     if app.bot_data.engine is not None:
         await app.bot_data.engine.dispose()
 
