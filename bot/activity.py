@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 FLUSH_SECONDS = 0.5
 BATCH_SIZE = 500
 MAX_PENDING = 200_000
-CHUNK = 10_000  # events per transaction when much is pending (e.g. after an outage)
+CHUNK = 2_000  # events per transaction: bounds how long one flush step holds the loop
 RETRY_SECONDS = 1.0  # after a failed flush, only the periodic job retries for this long
 
 
@@ -72,8 +72,12 @@ class ActivityBuffer:
             pending.popleft()
             self._count_dropped(1)
         pending.append(event)
-        full = len(pending) >= self.batch_size
-        if full and self._task is None and time.monotonic() >= self._retry_at:
+        if len(pending) >= self.batch_size and time.monotonic() >= self._retry_at:
+            self.flush_soon()
+
+    def flush_soon(self) -> None:
+        """Start a flush in the background unless one is running (never waits)."""
+        if self._task is None and self.pending:
             self._task = asyncio.get_running_loop().create_task(self._flush_task())
 
     async def _flush_task(self) -> None:

@@ -72,7 +72,9 @@ def build_app(config: Config, *, request: BaseRequest | None = None) -> Applicat
     app.add_error_handler(errors.on_error)
 
     jobs = app.job_queue
-    jobs.run_repeating(flush_activity_job, FLUSH_SECONDS, first=FLUSH_SECONDS, name="activity")
+    # The job only starts a flush; a second instance is allowed while a busy loop lags.
+    jobs.run_repeating(flush_activity_job, FLUSH_SECONDS, first=FLUSH_SECONDS, name="activity",
+                       job_kwargs={"max_instances": 2, "coalesce": True})  # fmt: skip
     jobs.run_repeating(retention_job, timedelta(days=1), first=timedelta(minutes=5),
                        name="retention")  # fmt: skip
     return app

@@ -13,9 +13,9 @@ logger = logging.getLogger(__name__)
 
 
 async def flush_activity_job(context: Context) -> None:
-    """Write the activity events buffered since the last flush."""
+    """Start writing the activity events buffered since the last flush (returns at once)."""
     if context.bot_data.activity is not None:
-        await context.bot_data.activity.flush()
+        context.bot_data.activity.flush_soon()
 
 
 async def retention_job(context: Context) -> None:

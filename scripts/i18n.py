@@ -56,9 +56,10 @@ def update() -> None:
         check=True,
         capture_output=True,
     )
-    with POT.open("rb") as f:
-        template = read_po(f)
     for locale in ("en", "zh_Hans"):
+        # A fresh template per catalog: Catalog.update adds the template's own message objects.
+        with POT.open("rb") as f:
+            template = read_po(f)
         catalog = load(locale)
         catalog.update(template, no_fuzzy_matching=True)
         catalog.obsolete.clear()

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.events import MemberEvent, MessageEvent, ReactionCountEvent, ReactionEvent, row_hash
+from storage.bulk import chunks, execute_many
+from storage.events import MemberEvent, MessageEvent, ReactionCountEvent, ReactionEvent
 from storage.models import GroupMessage, ReactionCount
 from storage.models import MemberEvent as MemberEventRow
 from storage.models import ReactionEvent as ReactionRow
 from storage.models.activity import JOIN, LEAVE
-from storage.rollups import Rollups
 from storage.upsert import insert_for
 
 TextPolicy = tuple[bool, datetime | None]  # (store text at all, only for messages since)
@@ -29,12 +30,58 @@ def _text(message: MessageEvent, policy: TextPolicy) -> str | None:
     return message.text
 
 
+async def get_message_authors(
+    keys: set[tuple[int, int]], *, session: AsyncSession
+) -> dict[tuple[int, int], int]:
+    """Authors of stored messages: (community_id, message_id) -> user_id."""
+    by_community: dict[int, list[int]] = defaultdict(list)
+    for community_id, message_id in keys:
+        by_community[community_id].append(message_id)
+    found = {}
+    c = _messages.c
+    for community_id, message_ids in by_community.items():
+        for chunk in chunks(sorted(message_ids)):
+            query = select(c.message_id, c.user_id).where(
+                c.community_id == community_id, c.message_id.in_(chunk)
+            )
+            found.update({(community_id, m): u for m, u in await session.execute(query)})
+    return found
+
+
+async def get_known_hashes(
+    table: Table, keys: set[tuple[int, str]], *, session: AsyncSession
+) -> set[tuple[int, str]]:
+    """Which (community_id, row_hash) of `table` (messages or reactions) are stored."""
+    by_community: dict[int, list[str]] = defaultdict(list)
+    for community_id, digest in keys:
+        by_community[community_id].append(digest)
+    found = set()
+    for community_id, digests in by_community.items():
+        for chunk in chunks(sorted(digests)):
+            query = select(table.c.row_hash).where(
+                table.c.community_id == community_id, table.c.row_hash.in_(chunk)
+            )
+            found.update((community_id, d) for d in await session.scalars(query))
+    return found
+
+
+def _insert_new(insert, table: Table):
+    # Rows are checked against the stored ones first; this only guards against a race.
+    return insert(table).on_conflict_do_nothing()
+
+
+def _insert_messages(insert):
+    return _insert_new(insert, _messages)
+
+
+def _insert_reactions(insert):
+    return _insert_new(insert, _reactions)
+
+
 async def add_messages(
-    messages: list[MessageEvent], rollups: Rollups, policy: TextPolicy, *, session: AsyncSession
-) -> int:
-    """Insert new messages (known ones are skipped) and count the inserted ones in `rollups`."""
-    if not messages:
-        return 0
+    messages: list[MessageEvent], policy: TextPolicy, *, session: AsyncSession
+) -> None:
+    """Insert messages known to be new."""
     rows = [
         {
             "community_id": m.community_id,
@@ -53,17 +100,7 @@ async def add_messages(
         }
         for m in messages
     ]
-    c = _messages.c
-    stmt = (
-        insert_for(session)(_messages)
-        .on_conflict_do_nothing()
-        .returning(c.community_id, c.user_id, c.sent_at, c.length, c.reply_to_user_id)
-    )
-    inserted = 0
-    for community_id, user_id, sent_at, length, reply_to in await session.execute(stmt, rows):
-        rollups.message(community_id, user_id, sent_at, length, reply_to)
-        inserted += 1
-    return inserted
+    await execute_many(session, _messages, _insert_messages, rows)
 
 
 async def update_edited_messages(
@@ -94,12 +131,8 @@ async def update_edited_messages(
     return len(rows)
 
 
-async def add_reactions(
-    reactions: list[ReactionEvent], rollups: Rollups, *, session: AsyncSession
-) -> int:
-    """Insert reaction events (known ones skipped); count the new additions in `rollups`."""
-    if not reactions:
-        return 0
+async def add_reactions(reactions: list[ReactionEvent], *, session: AsyncSession) -> None:
+    """Insert reaction events known to be new (`row_hash` set)."""
     rows = [
         {
             "community_id": r.community_id,
@@ -110,22 +143,11 @@ async def add_reactions(
             "added": r.added,
             "reacted_at": r.reacted_at,
             "source": r.source,
-            "row_hash": r.row_hash or row_hash(r.message_id, r.target_user_id, r.emoji, r.added),
+            "row_hash": r.row_hash,
         }
         for r in reactions
     ]
-    c = _reactions.c
-    stmt = (
-        insert_for(session)(_reactions)
-        .on_conflict_do_nothing()
-        .returning(c.community_id, c.user_id, c.reacted_at, c.target_user_id, c.added)
-    )
-    inserted = 0
-    for community_id, user_id, reacted_at, target, added in await session.execute(stmt, rows):
-        inserted += 1
-        if added:  # a removal is logged, but the reaction given stays counted that day
-            rollups.reaction(community_id, user_id, reacted_at, target)
-    return inserted
+    await execute_many(session, _reactions, _insert_reactions, rows)
 
 
 async def upsert_reaction_counts(

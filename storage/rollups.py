@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.bulk import execute_many
 from storage.models.activity import COUNTERS, HOURS, activity_daily
-from storage.upsert import insert_for
 
 COLUMNS = COUNTERS + HOURS
 (MESSAGES, CHARS, REPLIES_SENT, REPLIES_RECEIVED, REACTIONS_GIVEN, REACTIONS_RECEIVED) = range(6)
@@ -68,9 +68,10 @@ async def add_rollups(rollups: Rollups, *, session: AsyncSession) -> None:
         {"community_id": c, "user_id": u, "day": d, **dict(zip(COLUMNS, counts, strict=True))}
         for (c, u, d), counts in sorted(rollups.days.items())  # one lock order: no deadlocks
     ]
-    stmt = insert_for(session)(activity_daily)
+    await execute_many(session, activity_daily, _add_increments, rows)
+
+
+def _add_increments(insert):
+    stmt = insert(activity_daily)
     set_ = {name: activity_daily.c[name] + stmt.excluded[name] for name in COLUMNS}
-    await session.execute(
-        stmt.on_conflict_do_update(index_elements=["community_id", "user_id", "day"], set_=set_),
-        rows,
-    )
+    return stmt.on_conflict_do_update(index_elements=["community_id", "user_id", "day"], set_=set_)

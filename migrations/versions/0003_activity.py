@@ -77,7 +77,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_group_messages_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_group_messages')),
     sa.UniqueConstraint('community_id', 'message_id', name=op.f('uq_group_messages_community_id_message_id')),
-    sa.UniqueConstraint('community_id', 'user_id', 'sent_at', 'row_hash', name=op.f('uq_group_messages_community_id_user_id_sent_at_row_hash'))
+    sa.UniqueConstraint('community_id', 'row_hash', name=op.f('uq_group_messages_community_id_row_hash'))
     )
     with op.batch_alter_table('group_messages', schema=None) as batch_op:
         batch_op.create_index('ix_group_messages_sent_at', ['sent_at'], unique=False)
@@ -120,7 +120,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['community_id'], ['communities.id'], name=op.f('fk_reaction_events_community_id_communities'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_reaction_events_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_reaction_events')),
-    sa.UniqueConstraint('community_id', 'user_id', 'reacted_at', 'row_hash', name=op.f('uq_reaction_events_community_id_user_id_reacted_at_row_hash'))
+    sa.UniqueConstraint('community_id', 'row_hash', name=op.f('uq_reaction_events_community_id_row_hash'))
     )
     with op.batch_alter_table('reaction_events', schema=None) as batch_op:
         batch_op.create_index('ix_reaction_events_reacted_at', ['reacted_at'], unique=False)

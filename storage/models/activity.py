@@ -45,13 +45,13 @@ class GroupMessage(Base):
     """One message a member sent in a community chat (live, or imported).
 
     Live and Telegram-export rows are identified by the chat's `message_id`; CSV rows, which
-    have none, by (user, time, `row_hash` of the row's content).
+    have none, by `row_hash`, a hash of the sender, the time and the row's content.
     """
 
     __tablename__ = "group_messages"
     __table_args__ = (
         UniqueConstraint("community_id", "message_id"),
-        UniqueConstraint("community_id", "user_id", "sent_at", "row_hash"),
+        UniqueConstraint("community_id", "row_hash"),
         Index("ix_group_messages_sent_at", "sent_at"),
     )
 
@@ -76,7 +76,7 @@ class ReactionEvent(Base):
 
     __tablename__ = "reaction_events"
     __table_args__ = (
-        UniqueConstraint("community_id", "user_id", "reacted_at", "row_hash"),
+        UniqueConstraint("community_id", "row_hash"),
         Index("ix_reaction_events_reacted_at", "reacted_at"),
     )
 
@@ -89,7 +89,8 @@ class ReactionEvent(Base):
     added: Mapped[bool]
     reacted_at: Mapped[datetime]
     source: Mapped[str] = mapped_column(String(8), default="bot")
-    row_hash: Mapped[str] = mapped_column(String(32))  # identity of the event (see storage)
+    # The event's identity: a hash of who, when, which message, which emoji, added or removed.
+    row_hash: Mapped[str] = mapped_column(String(32))
 
 
 class ReactionCount(Base):
