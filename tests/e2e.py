@@ -14,6 +14,8 @@ from bot.sandbox import BotApiSandbox
 from tests.conftest import TOKEN
 from tests.updates import COMMUNITY_ID, ORGANIZER
 
+ROOT = Path(__file__).resolve().parent.parent
+
 
 def write_config(directory: Path, sandbox: BotApiSandbox, db_url: str, extra: str = "") -> Path:
     """A config file pointing the bot at the sandbox, logging at DEBUG."""
@@ -60,6 +62,8 @@ class BotProcess:
         script = shutil.which("salonbot", path=str(Path(sys.executable).parent))
         command = [script] if script else [sys.executable, "-m", "bot.cli"]
         env = {k: v for k, v in os.environ.items() if k != "SALONBOT_TOKEN"}
+        # Run this checkout's code even when another copy is installed (editable elsewhere).
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 [*command, "run", "--config", str(self.config)],
