@@ -1,4 +1,4 @@
-"""The `salonbot` command line: run | migrate | version (more verbs arrive with features)."""
+"""The `salonbot` command line: run | migrate | import | version."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from importlib.metadata import PackageNotFoundError, version
 
 from telegram.error import InvalidToken, NetworkError
 
+from bot.cli_import import add_import_parser
 from bot.config import Config, ConfigError, load_config
 from bot.logs import setup_logging
+from storage.importers import ImportDataError
 
 logger = logging.getLogger("salonbot")
 
@@ -80,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         sub = verbs.add_parser(name, help=help_text, description=help_text, parents=parents)
         sub.set_defaults(func=func)
+    add_import_parser(verbs, common)
     return parser
 
 
@@ -90,6 +93,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except ConfigError as error:
         print(f"salonbot: config error: {error}", file=sys.stderr)
+        return 2
+    except ImportDataError as error:
+        print(f"salonbot: import failed, nothing was written: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -107,3 +107,19 @@ def _merge_leaves(insert):
         "left_at": case((news, stmt.excluded.left_at), else_=_table.c.left_at),
     }
     return stmt.on_conflict_do_update(index_elements=["community_id", "user_id"], set_=set_)
+
+
+async def add_memberships_if_missing(
+    members: Iterable[tuple[int, int]], at: datetime, *, session: AsyncSession
+) -> None:
+    """Memberships (community_id, user_id) known only from a roster: existing ones are kept."""
+    rows = [
+        {"community_id": c, "user_id": u, "first_seen_at": at, "last_seen_at": at,
+         "is_member": True}
+        for c, u in members
+    ]  # fmt: skip
+    await execute_many(session, _table, _insert_missing, rows)
+
+
+def _insert_missing(insert):
+    return insert(_table).on_conflict_do_nothing(index_elements=["community_id", "user_id"])
