@@ -42,9 +42,9 @@ from storage.migrate import upgrade  # noqa: E402
 from storage.models import (  # noqa: E402
     ActivityDay,
     GroupMessage,
-    MemberEvent,
+    MemberChange,
     Membership,
-    ReactionEvent,
+    Reaction,
 )
 
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
@@ -185,8 +185,8 @@ async def logged_run(config, updates: list[dict]) -> tuple[float, dict]:
     async with app.bot_data.db.begin() as session:
         for name, column in (
             ("group_messages", GroupMessage.community_id),
-            ("reaction_events", ReactionEvent.community_id),
-            ("member_events", MemberEvent.community_id),
+            ("reaction_events", Reaction.community_id),
+            ("member_events", MemberChange.community_id),
             ("memberships", Membership.community_id),
             ("activity_daily", ActivityDay.community_id),
         ):

@@ -37,8 +37,7 @@ from storage.events import (
     row_hash,
 )
 from storage.memberships import Sighting, record_leaves, upsert_memberships
-from storage.models import GroupMessage, User
-from storage.models import ReactionEvent as ReactionRow
+from storage.models import GroupMessage, Reaction, User
 from storage.models.activity import LEAVE
 from storage.rollups import Rollups, add_rollups
 from storage.users import UserInfo, add_users, upsert_users
@@ -131,7 +130,7 @@ async def _skip_stored(batch: _Batch, *, session: AsyncSession) -> None:
     hashes = {(m.community_id, m.row_hash) for m in messages if m.message_id is None}
     known = await get_known_hashes(GroupMessage.__table__, hashes, session=session)
     known |= await get_known_hashes(
-        ReactionRow.__table__, {(r.community_id, r.row_hash) for r in reactions}, session=session
+        Reaction.__table__, {(r.community_id, r.row_hash) for r in reactions}, session=session
     )
     authors = dict(stored)
     fresh = []

@@ -10,16 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.bulk import chunks, execute_many
 from storage.events import MemberEvent, MessageEvent, ReactionCountEvent, ReactionEvent
-from storage.models import GroupMessage, ReactionCount
-from storage.models import MemberEvent as MemberEventRow
-from storage.models import ReactionEvent as ReactionRow
+from storage.models import GroupMessage, MemberChange, Reaction, ReactionCount
 from storage.models.activity import JOIN, LEAVE
 from storage.upsert import insert_for
 
 TextPolicy = tuple[bool, datetime | None]  # (store text at all, only for messages since)
 _messages = GroupMessage.__table__
-_reactions = ReactionRow.__table__
-_member_events = MemberEventRow.__table__
+_reactions = Reaction.__table__
+_member_events = MemberChange.__table__
 _counts = ReactionCount.__table__
 
 

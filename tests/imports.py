@@ -14,16 +14,16 @@ from storage.models import (
     ActivityDay,
     Community,
     GroupMessage,
-    MemberEvent,
+    MemberChange,
     Membership,
-    ReactionEvent,
+    Reaction,
     User,
 )
 from tests.conftest import TOKEN
 from tests.updates import COMMUNITY_ID
 
 TABLES = {"communities": Community, "users": User, "memberships": Membership,
-          "messages": GroupMessage, "reactions": ReactionEvent, "member_events": MemberEvent,
+          "messages": GroupMessage, "reactions": Reaction, "member_events": MemberChange,
           "rollups": ActivityDay}  # fmt: skip
 
 

@@ -12,10 +12,10 @@ from bot.app import build_app
 from storage.models import (
     ActivityDay,
     GroupMessage,
-    MemberEvent,
+    MemberChange,
     Membership,
+    Reaction,
     ReactionCount,
-    ReactionEvent,
     User,
 )
 from tests.conftest import make_config
@@ -157,7 +157,7 @@ async def test_bots_unconfigured_chats_and_opted_out_members_are_not_logged(app,
     await flush(app)
     [message] = await all_rows(db, GroupMessage)
     assert (message.user_id, message.reply_to_user_id) == (ZH_USER["id"], None)
-    assert await all_rows(db, ReactionEvent) == []
+    assert await all_rows(db, Reaction) == []
     assert await rollup(db, BOB["id"]) is None
     assert nonzero(await rollup(db, ZH_USER["id"])) == {"messages": 1, "chars": 6, "h09": 1}
     async with db.begin() as session:
@@ -200,7 +200,7 @@ async def test_reactions_added_and_removed_and_anonymous_totals(app, db):
     await app.process_update(reaction(EN_USER, mid, [], [emoji("❤")], app.bot, date=T0 + 130))
     await app.process_update(reaction_count(mid, {"👍": 5, "🔥": 2}, app.bot))
     await flush(app)
-    events = await all_rows(db, ReactionEvent, ReactionEvent.id)
+    events = await all_rows(db, Reaction, Reaction.id)
     assert [(e.user_id, e.target_user_id, e.emoji, e.added) for e in events] == [
         (ZH_USER["id"], EN_USER["id"], "👍", True),
         (ZH_USER["id"], EN_USER["id"], "🔥", True),
@@ -239,7 +239,7 @@ async def test_joins_and_leaves_update_memberships(app, db, source):
     assert membership.left_at == datetime.fromtimestamp(T0 + 3600, UTC)
     assert membership.last_seen_at == datetime.fromtimestamp(T0, UTC), "never goes backwards"
     assert membership.first_seen_at == datetime.fromtimestamp(T0 - 60, UTC)
-    events = await all_rows(db, MemberEvent, MemberEvent.at)
+    events = await all_rows(db, MemberChange, MemberChange.at)
     assert [(e.user_id, e.kind) for e in events] == [(BOB["id"], "join"), (BOB["id"], "leave")]
     # Seen again after leaving: a member again.
     await app.process_update(group_message("back", BOB, app.bot, date=T0 + 7200))

@@ -3,9 +3,9 @@
 from storage.models.activity import (
     ActivityDay,
     GroupMessage,
-    MemberEvent,
+    MemberChange,
+    Reaction,
     ReactionCount,
-    ReactionEvent,
 )
 from storage.models.base import Base
 from storage.models.core import DM_BLOCKED, DM_REACHABLE, DM_UNKNOWN, Community, Membership, User
@@ -18,13 +18,13 @@ __all__ = [
     "DM_REACHABLE",
     "DM_UNKNOWN",
     "GroupMessage",
-    "MemberEvent",
+    "MemberChange",
     "Base",
     "Community",
     "Membership",
     "OutboxMessage",
     "ReactionCount",
-    "ReactionEvent",
+    "Reaction",
     "Salon",
     "Signup",
     "User",

@@ -71,7 +71,7 @@ class GroupMessage(Base):
     row_hash: Mapped[str | None] = mapped_column(String(32))
 
 
-class ReactionEvent(Base):
+class Reaction(Base):
     """A member added or removed a reaction (emoji, `custom:<id>` or `paid`)."""
 
     __tablename__ = "reaction_events"
@@ -107,7 +107,7 @@ class ReactionCount(Base):
     updated_at: Mapped[datetime]
 
 
-class MemberEvent(Base):
+class MemberChange(Base):
     """A member joined or left a community chat."""
 
     __tablename__ = "member_events"
