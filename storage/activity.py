@@ -26,7 +26,7 @@ from storage.activity_rows import (
     update_edited_messages,
     upsert_reaction_counts,
 )
-from storage.bulk import chunks
+from storage.bulk import among, chunks
 from storage.events import (
     SEEN,
     Event,
@@ -166,7 +166,8 @@ async def _drop_opted_out(batch: _Batch, *, session: AsyncSession) -> int:
     referenced |= {r.target_user_id for r in batch.reactions if r.target_user_id}
     opted_out: set[int] = set()
     for chunk in chunks(sorted(referenced)):
-        query = select(User.id).where(User.id.in_(chunk), User.tracking_opt_out.is_(True))
+        opted = User.tracking_opt_out.is_(True)
+        query = select(User.id).where(among(session, User.id, chunk), opted)
         opted_out.update(await session.scalars(query))
     if not opted_out:
         return 0

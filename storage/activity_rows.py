@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.bulk import chunks, execute_many
+from storage.bulk import among, chunks, execute_many
 from storage.events import MemberEvent, MessageEvent, ReactionCountEvent, ReactionEvent
 from storage.models import GroupMessage, MemberChange, Reaction, ReactionCount
 from storage.models.activity import JOIN, LEAVE
@@ -40,7 +40,7 @@ async def get_message_authors(
     for community_id, message_ids in by_community.items():
         for chunk in chunks(sorted(message_ids)):
             query = select(c.message_id, c.user_id).where(
-                c.community_id == community_id, c.message_id.in_(chunk)
+                c.community_id == community_id, among(session, c.message_id, chunk)
             )
             found.update({(community_id, m): u for m, u in await session.execute(query)})
     return found
@@ -57,7 +57,7 @@ async def get_known_hashes(
     for community_id, digests in by_community.items():
         for chunk in chunks(sorted(digests)):
             query = select(table.c.row_hash).where(
-                table.c.community_id == community_id, table.c.row_hash.in_(chunk)
+                table.c.community_id == community_id, among(session, table.c.row_hash, chunk)
             )
             found.update((community_id, d) for d in await session.scalars(query))
     return found

@@ -1,9 +1,11 @@
 """Many-row statements through the driver's executemany, for the activity hot path.
 
 SQLAlchemy's per-row parameter processing costs about 30-60 µs a row; the ingest path writes
-thousands of rows a second, so it compiles the statement once per batch and hands plain
-tuples to the driver (about 5-10 µs a row). Only the column types the activity tables use
-are converted: integers, strings, booleans, NULL, aware datetimes and dates.
+thousands of rows a second, so it compiles each statement once and hands plain values to
+the driver: tuples to SQLite's executemany, one array per column to a single PostgreSQL
+`INSERT ... SELECT unnest(...)` (one round trip, not one per row). Only the column types
+the activity tables use are handled: integers, strings, booleans, NULL, aware datetimes
+and dates.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from operator import itemgetter
 
-from sqlalchemy import DateTime, Table
+from sqlalchemy import ColumnElement, DateTime, Table, any_, bindparam, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Insert
 from sqlalchemy.types import TypeDecorator
@@ -27,6 +30,13 @@ def chunks(values: Sequence, size: int = IN_CHUNK) -> Iterable[Sequence]:
     """`values` in slices of at most `size` (for IN lists)."""
     for start in range(0, len(values), size):
         yield values[start : start + size]
+
+
+def among(session: AsyncSession, column: ColumnElement, values: Sequence) -> ColumnElement:
+    """`column IN values`; on PostgreSQL `= ANY(array)`, one prepared statement for any size."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(values)
 
 
 def _sqlite_time(value: datetime | None) -> str | None:
@@ -70,7 +80,13 @@ _cache: dict[tuple[Callable, str, tuple[str, ...]], _Compiled] = {}
 
 
 def _compile(session: AsyncSession, dialect, table: Table, build, keys, defaults) -> _Compiled:
-    sql = build(insert_for(session)).compile(dialect=dialect, column_keys=[*keys, *defaults])
+    stmt = build(insert_for(session))
+    columns = [*keys, *defaults]
+    if dialect.name == "postgresql":
+        # One execution for the whole batch: the rows arrive as one array per column.
+        arrays = [func.unnest(bindparam(k, type_=ARRAY(table.c[k].type))) for k in columns]
+        stmt = stmt.from_select(columns, select(*arrays))
+    sql = stmt.compile(dialect=dialect, column_keys=columns)
     names = tuple(sql.positiontup)
     literals = {n: v for n, v in sql.params.items() if n not in keys and n not in defaults}
     times = tuple(
@@ -86,29 +102,33 @@ async def execute_many(
     """Execute the INSERT (or upsert) on `table` that `build(insert)` makes, for many rows.
 
     `build` is a module-level function given the dialect's `insert`; its statement is compiled
-    once per backend. `rows` are dicts with the same keys (datetimes timezone-aware).
+    once per backend. `rows` are dicts with the same keys (datetimes timezone-aware). On
+    SQLite the rows go through executemany; on PostgreSQL as arrays in one statement.
     """
     if not rows:
         return
     connection = await session.connection()
     dialect = connection.dialect
-    sqlite = dialect.name == "sqlite"
     keys = tuple(rows[0])
     defaults = _defaults(table, keys)
     compiled = _cache.get((build, dialect.name, keys))
     if compiled is None:
         compiled = _compile(session, dialect, table, build, keys, defaults)
         _cache[build, dialect.name, keys] = compiled
-    fixed = compiled.literals | defaults
-    if sqlite:
-        fixed = {n: _sqlite_value(v) for n, v in fixed.items()}
+    if dialect.name == "postgresql":
+        columns = {k: [row[k] for row in rows] for k in keys}
+        columns.update((k, [v] * len(rows)) for k, v in defaults.items())
+        values = tuple(columns.get(n, compiled.literals.get(n)) for n in compiled.names)
+        await connection.exec_driver_sql(compiled.sql, values)
+        return
+    fixed = {n: _sqlite_value(v) for n, v in (compiled.literals | defaults).items()}
     if fixed:
         rows = [row | fixed for row in rows]
     get = itemgetter(*compiled.names)
     params = [get(row) for row in rows]
     if len(compiled.names) == 1:
         params = [(value,) for value in params]
-    if sqlite and compiled.times:
+    if compiled.times:
         params = [_with_times(values, compiled.times) for values in params]
     await connection.exec_driver_sql(compiled.sql, params)
 
