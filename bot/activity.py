@@ -64,6 +64,7 @@ class ActivityBuffer:
         self._lock = asyncio.Lock()
         self._task: asyncio.Task | None = None
         self._retry_at = 0.0
+        self._warn_at = 0.0  # when failing: the next time a failure may be logged
 
     def add(self, event: Event) -> None:
         """Queue one event (cheap: no I/O); start a flush when a batch is full."""
@@ -87,7 +88,7 @@ class ActivityBuffer:
             self._task = None
 
     async def flush(self) -> int:
-        """Write everything pending, a chunk per transaction; returns how many events left."""
+        """Write everything pending, a chunk per transaction; returns how many were written."""
         async with self._lock:
             done = 0
             while self.pending:
@@ -109,12 +110,18 @@ class ActivityBuffer:
                         continue
                     self.pending.extendleft(reversed(batch))
                     self._trim()
-                    self._retry_at = time.monotonic() + RETRY_SECONDS
-                    logger.warning(
-                        "could not write %d activity events (%s); keeping them for the next try",
-                        len(self.pending), error.__class__.__name__,
-                    )  # fmt: skip
+                    now = time.monotonic()
+                    self._retry_at = now + RETRY_SECONDS
+                    if now >= self._warn_at:  # once a minute while the database is down
+                        self._warn_at = now + 60
+                        logger.warning(
+                            "could not write %d activity events (%s); keeping them for the "
+                            "next try", len(self.pending), error.__class__.__name__,
+                        )  # fmt: skip
                     return done
+                if self._warn_at:
+                    logger.warning("activity is being written again")
+                    self._warn_at = 0.0
                 self.written.add(counts)
                 done += size
             return done

@@ -64,6 +64,20 @@ def row_counts(db_url: str) -> dict[str, int]:
     return asyncio.run(count())
 
 
+def fetch(db_url: str, statement) -> list:
+    """Run one query on the test database from a synchronous test."""
+
+    async def run() -> list:
+        engine = create_engine(db_url)
+        try:
+            async with session_factory(engine).begin() as session:
+                return (await session.execute(statement)).all()
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
 def _message(mid: int, unix: int, new: bool, **fields) -> dict:
     iso = datetime.fromtimestamp(unix, UTC).strftime("%Y-%m-%dT%H:%M:%S")
     data = {"id": mid, "type": "message", "date": iso}

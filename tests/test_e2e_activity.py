@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import signal
 import time
 from datetime import UTC, date, datetime
@@ -10,25 +9,13 @@ from datetime import UTC, date, datetime
 from sqlalchemy import func, select
 
 from bot.sandbox import BotApiSandbox
-from storage.db import create_engine, session_factory
 from storage.models import ActivityDay, GroupMessage
 from tests.e2e import BotProcess, write_config
+from tests.imports import fetch
 from tests.updates import COMMUNITY_ID, EN_USER, GROUP, ZH_USER, message_json
 
 BOB = {"id": 1003, "is_bot": False, "first_name": "Bob", "language_code": "en"}
 T0 = int(datetime(2026, 3, 2, 9, 15, tzinfo=UTC).timestamp())
-
-
-def query(db_url: str, statement):
-    async def run():
-        engine = create_engine(db_url)
-        try:
-            async with session_factory(engine).begin() as session:
-                return (await session.execute(statement)).all()
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(run())
 
 
 def wait_until(condition, timeout: float = 30.0) -> None:
@@ -57,7 +44,7 @@ def test_three_members_chat_and_react_and_the_rollups_add_up(tmp_path, db_url):
             sandbox.push_update({"message": message_json("📚 reading", BOB, GROUP, date=T0 + 2700)})
             # Written by the periodic flush while the bot runs.
             count = select(func.count()).select_from(GroupMessage)
-            wait_until(lambda: query(db_url, count)[0][0] == 3)
+            wait_until(lambda: fetch(db_url, count)[0][0] == 3)
             sandbox.push_update(reaction(EN_USER, first["message_id"], "👍", T0 + 120))
             last = sandbox.push_update(reaction(BOB, first["message_id"], "❤", T0 + 2800))
             # Once the bot asked for newer updates it has these; a stop must not lose them.
@@ -70,7 +57,7 @@ def test_three_members_chat_and_react_and_the_rollups_add_up(tmp_path, db_url):
                ActivityDay.replies_sent, ActivityDay.replies_received,
                ActivityDay.reactions_given, ActivityDay.reactions_received, ActivityDay.h09,
                ActivityDay.h10)  # fmt: skip
-    rows = query(db_url, select(*columns).where(ActivityDay.community_id == COMMUNITY_ID)
+    rows = fetch(db_url, select(*columns).where(ActivityDay.community_id == COMMUNITY_ID)
                  .order_by(ActivityDay.user_id))  # fmt: skip
     day = date(2026, 3, 2)
     assert [tuple(r) for r in rows] == [

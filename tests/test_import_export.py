@@ -2,32 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 
 from sqlalchemy import select
 
 from bot.cli import main
-from storage.db import create_engine, session_factory
 from storage.models import ActivityDay, GroupMessage, Membership, ReactionCount, User
-from tests.imports import cli_config, export_like_sample, row_counts, write_json
+from tests.imports import cli_config, export_like_sample, fetch, row_counts, write_json
 from tests.updates import COMMUNITY_ID
 
 SAMPLE_CHAT = -100700209719
 EMPTY = {"communities": 0, "users": 0, "memberships": 0, "messages": 0, "reactions": 0,
          "member_events": 0, "rollups": 0, "rollup_messages": 0, "rollup_reactions": 0}  # fmt: skip
-
-
-def fetch(db_url: str, query):
-    async def run():
-        engine = create_engine(db_url)
-        try:
-            async with session_factory(engine).begin() as session:
-                return (await session.execute(query)).all()
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(run())
 
 
 def test_export_like_the_real_sample_imports_once(tmp_path, db_url, capsys):

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from sqlalchemy import select
 
 from bot.cli import main
-from storage.db import create_engine, session_factory
 from storage.importers.history import HISTORY_FILES
 from storage.models import ActivityDay, Membership, User
-from tests.imports import cli_config, row_counts
+from tests.imports import cli_config, fetch, row_counts
 from tests.updates import COMMUNITY_ID
 
 C = COMMUNITY_ID
@@ -37,18 +34,6 @@ def write(directory, **files):
     for name, text in files.items():
         (directory / f"{name}.csv").write_text(text, encoding="utf-8")
     return directory
-
-
-def fetch(db_url, query):
-    async def run():
-        engine = create_engine(db_url)
-        try:
-            async with session_factory(engine).begin() as session:
-                return (await session.execute(query)).all()
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(run())
 
 
 def test_history_imports_members_messages_and_reactions_once(tmp_path, db_url, capsys):
