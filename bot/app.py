@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC
+from datetime import UTC, timedelta
 
 from apscheduler.triggers.cron import CronTrigger
 from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
@@ -21,11 +21,13 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot.activity import FLUSH_SECONDS, ActivityBuffer
 from bot.commands import commands_for
 from bot.config import Config
 from bot.context import BotData, Context
 from bot.dispatcher import DISPATCH_SECONDS, Dispatcher, dispatch_job
 from bot.handlers import (
+    activity,
     attendance,
     chats,
     errors,
@@ -39,9 +41,11 @@ from bot.handlers import (
 from bot.i18n import translations
 from bot.jobs import (
     feedback_job,
+    flush_activity_job,
     mark_no_shows_job,
     nightly_training_job,
     reminders_job,
+    retention_job,
     waitlist_job,
 )
 from bot.salon_access import stale_button
@@ -87,6 +91,7 @@ def build_app(config: Config, *, request: BaseRequest | None = None) -> Applicat
     # Groups run in order: -3 unknown chats (stop), -2 activity tracking, -1 the per-user
     # command limit (stop), then the features.
     app.add_handler(MessageHandler(unknown_group, chats.unknown_group_message), group=-3)
+    app.add_handler(TypeHandler(Update, activity.track_activity), group=-2)
     app.add_handler(TypeHandler(Update, throttle), group=-1)
     app.add_handler(
         ChatMemberHandler(chats.bot_membership_changed, ChatMemberHandler.MY_CHAT_MEMBER)
@@ -97,6 +102,13 @@ def build_app(config: Config, *, request: BaseRequest | None = None) -> Applicat
     register_members(app, config)
     register_organizers(app, config)
     app.add_error_handler(errors.on_error)
+
+    jobs = app.job_queue
+    # The job only starts a flush; a second instance is allowed while a busy loop lags.
+    jobs.run_repeating(flush_activity_job, FLUSH_SECONDS, first=FLUSH_SECONDS, name="activity",
+                       job_kwargs={"max_instances": 2, "coalesce": True})  # fmt: skip
+    jobs.run_repeating(retention_job, timedelta(days=1), first=timedelta(minutes=5),
+                       name="retention")  # fmt: skip
     return app
 
 
@@ -170,6 +182,12 @@ async def start_services(app: Application) -> None:
             session=session,
         )
         unknown = await recover_in_flight(session=session)
+    data.activity = ActivityBuffer(
+        data.db,
+        communities=frozenset(c.chat_id for c in config.communities),
+        store_text=config.privacy.store_text,
+        retention_days=config.privacy.retention_days,
+    )
     if unknown:
         logger.warning(
             "%d outbox messages were in flight at the last stop: marked unknown", unknown
@@ -178,7 +196,9 @@ async def start_services(app: Application) -> None:
 
 
 async def stop_services(app: Application) -> None:
-    """Close what `start_services` opened."""
+    """Write the buffered activity, then close what `start_services` opened."""
+    if app.bot_data.activity is not None:
+        await app.bot_data.activity.close()
     if app.bot_data.engine is not None:
         await app.bot_data.engine.dispose()
 

@@ -1,4 +1,4 @@
-"""The `salonbot` command line: run | migrate | version (more verbs arrive with features)."""
+"""The `salonbot` command line: run | migrate | import | version."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ from importlib.metadata import PackageNotFoundError, version
 
 from telegram.error import InvalidToken, NetworkError
 
+from bot.cli_import import add_import_parser
 from bot.cli_models import CliError, add_model_verbs
 from bot.config import Config, ConfigError, load_config
 from bot.logs import setup_logging
+from storage.importers import ImportDataError
 
 logger = logging.getLogger("salonbot")
 
@@ -82,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub = verbs.add_parser(name, help=help_text, description=help_text, parents=parents)
         sub.set_defaults(func=func)
     add_model_verbs(verbs, common)
+    add_import_parser(verbs, common)
     return parser
 
 
@@ -95,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except CliError as error:
         print(f"salonbot: {error}", file=sys.stderr)
+    except ImportDataError as error:
+        print(f"salonbot: import failed, nothing was written: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -13,6 +13,7 @@ from datetime import timedelta
 from bot.context import Context
 from bot.notices import queue_feedback, queue_lapsed, queue_offers, queue_reminder
 from storage.attendance import mark_no_shows
+from storage.retention import purge_expired_activity
 from storage.salons import get_salon
 from storage.schedule import cancel_late_reminders, list_due_feedback, list_due_reminders
 from storage.signups import expire_offers
@@ -84,3 +85,22 @@ async def mark_no_shows_job(context: Context) -> None:
         count = await mark_no_shows(session=session)
     if count:
         logger.info("marked %s no-shows", count)
+
+
+async def flush_activity_job(context: Context) -> None:
+    """Start writing the activity events buffered since the last flush (returns at once)."""
+    if context.bot_data.activity is not None:
+        context.bot_data.activity.flush_soon()
+
+
+async def retention_job(context: Context) -> None:
+    """Delete stored message text and raw events past the privacy windows (rollups stay)."""
+    privacy = context.config.privacy
+    now = utcnow()
+    async with context.db.begin() as session:
+        purged = await purge_expired_activity(
+            session=session,
+            text_before=now - timedelta(days=privacy.retention_days),
+            raw_before=now - timedelta(days=privacy.raw_event_days),
+        )
+    logger.info("retention: %s", ", ".join(f"{k} {v}" for k, v in purged.items()))

@@ -13,15 +13,16 @@ from pathlib import Path
 
 import pandas as pd
 from sqlalchemy.ext.asyncio import async_sessionmaker
-from storage.frames import invitations_frame, members_frame, rollups_frame, texts_frame
 
 from bot.config import Config
+from recommender import frames as rf
 from recommender.evaluation import backtest
 from recommender.features import member_features
 from recommender.model import ModelParams, TrainedModel, expected_turnout, load_model, save_model
 from recommender.model import score as score_event
 from recommender.model import train as train_model
 from recommender.segmentation import segment_members
+from storage.frames import members_frame, rollups_frame, texts_frame
 from storage.frames_salons import events_frame, signups_frame
 from storage.models.runs import RUN_FAILED, RUN_OK
 from storage.runs import (
@@ -94,7 +95,7 @@ async def load_history(
             rollups=await rollups_frame(community_id, session=session),
             events=await events_frame(community_id, session=session),
             signups=await signups_frame(community_id, session=session),
-            invitations=await invitations_frame(community_id, session=session),
+            invitations=rf.empty_frame(rf.INVITATIONS),  # campaigns add a real frame
             texts=texts,
         )
 

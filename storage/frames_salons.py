@@ -6,9 +6,10 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select, true
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.frames import in_communities
 from storage.models import Salon, Signup
 from storage.models.salons import (
     DECLINED,
@@ -27,15 +28,6 @@ RESPONSES = {GOING: "yes", LEFT: "yes", OFFERED: "waitlist", WAITLIST: "waitlist
 EVENT_COLUMNS = ["event_id", "community_id", "title", "description", "tags", "starts_at",
                  "capacity", "price", "created_at"]  # fmt: skip
 SIGNUP_COLUMNS = ["event_id", "user_id", "status", "responded_at", "attended", "rating"]
-
-
-def in_communities(column, community_id: int | Sequence[int] | None):
-    """A WHERE condition: one community, several, or (None) every community."""
-    if community_id is None:
-        return true()
-    if isinstance(community_id, int):
-        return column == community_id
-    return column.in_(list(community_id))
 
 
 def _utc(values) -> pd.Series:

@@ -9,6 +9,8 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.bulk import execute_many
+from storage.memberships import Sighting, upsert_memberships
 from storage.models import DM_BLOCKED, DM_REACHABLE, Community, Membership, User
 from storage.types import utcnow
 from storage.upsert import insert_for
@@ -96,6 +98,46 @@ async def list_user_communities(user_id: int, *, session: AsyncSession) -> list[
     return list(rows)
 
 
+def _user_row(user_id: int, info: UserInfo | None, now: datetime) -> dict:
+    info = info or UserInfo(user_id)
+    return {
+        "id": user_id,
+        "first_name": info.first_name[:128],
+        "last_name": (info.last_name or None) and info.last_name[:128],
+        "username": info.username,
+        "language_code": info.language_code,
+        "is_bot": info.is_bot,
+        "updated_at": now,
+    }
+
+
+async def upsert_users(users: Iterable[UserInfo], *, session: AsyncSession) -> None:
+    """Create or refresh many users at once (names and language as Telegram last showed them)."""
+    now = utcnow()
+    # One row per user (a statement may not update a row twice), in one lock order.
+    unique = {u.id: u for u in users}
+    rows = [_user_row(user_id, unique[user_id], now) for user_id in sorted(unique)]
+    await execute_many(session, User.__table__, _refresh_users, rows)
+
+
+def _refresh_users(insert):
+    stmt = insert(User.__table__)
+    names = ("first_name", "last_name", "username", "language_code", "is_bot", "updated_at")
+    set_ = {name: stmt.excluded[name] for name in names}
+    return stmt.on_conflict_do_update(index_elements=["id"], set_=set_)
+
+
+async def add_users(users: dict[int, UserInfo | None], *, session: AsyncSession) -> None:
+    """Create the users that do not exist yet (imports: stored names are kept as they are)."""
+    now = utcnow()
+    rows = [_user_row(user_id, users[user_id], now) for user_id in sorted(users)]
+    await execute_many(session, User.__table__, _add_new_users, rows)
+
+
+def _add_new_users(insert):
+    return insert(User.__table__).on_conflict_do_nothing(index_elements=["id"])
+
+
 async def upsert_membership(
     community_id: int,
     user_id: int,
@@ -106,18 +148,6 @@ async def upsert_membership(
 ) -> None:
     """Record that the user was seen in (or joined) the community."""
     seen_at = seen_at or utcnow()
-    insert = insert_for(session)
-    stmt = insert(Membership).values(
-        community_id=community_id,
-        user_id=user_id,
-        first_seen_at=seen_at,
-        last_seen_at=seen_at,
-        joined_at=joined_at,
-        is_member=True,
-    )
-    set_ = {"last_seen_at": seen_at, "is_member": True, "left_at": None}
-    if joined_at is not None:
-        set_["joined_at"] = joined_at
-    await session.execute(
-        stmt.on_conflict_do_update(index_elements=["community_id", "user_id"], set_=set_)
+    await upsert_memberships(
+        [Sighting(community_id, user_id, seen_at, seen_at, joined_at)], session=session
     )

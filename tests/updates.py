@@ -102,3 +102,65 @@ def reply(text: str, user: dict, to_message_id: int, bot: Bot | None = None):
     replied = bot_message_json("…", private_chat(user))
     replied["message_id"] = to_message_id
     return message(text, user, bot=bot, reply_to_message=replied)
+
+
+def group_message(text: str, user: dict, bot: Bot | None = None, *, edited: bool = False, **extra):
+    """An Update with a message (or, with `edited`, an edited message) in the community."""
+    data = message_json(text, user, GROUP, **extra)
+    if edited:
+        data["edit_date"] = data["date"] + 60
+    key = "edited_message" if edited else "message"
+    return Update.de_json({"update_id": next(_ids), key: data}, bot)
+
+
+def service_message(user: dict, bot: Bot | None = None, **extra):
+    """A service message in the community (new_chat_members, left_chat_member, ...)."""
+    data = {
+        "message_id": next(_message_ids),
+        "date": int(extra.pop("date", time.time())),
+        "chat": GROUP,
+        "from": user,
+        **extra,
+    }
+    return Update.de_json({"update_id": next(_ids), "message": data}, bot)
+
+
+def emoji(value: str) -> dict:
+    """A ReactionTypeEmoji."""
+    return {"type": "emoji", "emoji": value}
+
+
+def reaction(user: dict, message_id: int, old: list, new: list, bot: Bot | None = None, **extra):
+    """A message_reaction update: `user` changed their reactions to a community message."""
+    data = {
+        "chat": extra.pop("chat", GROUP),
+        "message_id": message_id,
+        "user": user,
+        "date": int(extra.pop("date", time.time())),
+        "old_reaction": old,
+        "new_reaction": new,
+    }
+    return Update.de_json({"update_id": next(_ids), "message_reaction": data}, bot)
+
+
+def reaction_count(message_id: int, counts: dict[str, int], bot: Bot | None = None):
+    """A message_reaction_count update (anonymous reactions)."""
+    data = {
+        "chat": GROUP,
+        "message_id": message_id,
+        "date": int(time.time()),
+        "reactions": [{"type": emoji(e), "total_count": n} for e, n in counts.items()],
+    }
+    return Update.de_json({"update_id": next(_ids), "message_reaction_count": data}, bot)
+
+
+def chat_member(user: dict, old: str, new: str, bot: Bot | None = None, **extra):
+    """A chat_member update: `user`'s status in the community changed from `old` to `new`."""
+    data = {
+        "chat": GROUP,
+        "from": user,
+        "date": int(extra.pop("date", time.time())),
+        "old_chat_member": {"status": old, "user": user, **extra.pop("old_extra", {})},
+        "new_chat_member": {"status": new, "user": user, **extra.pop("new_extra", {})},
+    }
+    return Update.de_json({"update_id": next(_ids), "chat_member": data}, bot)

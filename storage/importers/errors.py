@@ -1,14 +1,13 @@
-"""The one error importers raise: it names the file, the line and the field."""
+"""The error importers raise: it names the file, the line and the field."""
 
 from __future__ import annotations
 
+from storage.importers.common import ImportDataError
 
-class ImportFailed(Exception):
+
+class ImportFailed(ImportDataError):
     """A row that cannot be imported; `str()` is 'file:line: field: message'."""
 
     def __init__(self, file: str, line: int, field: str, message: str) -> None:
-        super().__init__(f"{file}:{line}: {field}: {message}")
+        super().__init__(file, line, field, message)
         self.file = file
-        self.line = line
-        self.field = field
-        self.message = message

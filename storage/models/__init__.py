@@ -1,5 +1,12 @@
 """All tables. Import from here so Alembic and the app see one metadata."""
 
+from storage.models.activity import (
+    ActivityDay,
+    GroupMessage,
+    MemberChange,
+    Reaction,
+    ReactionCount,
+)
 from storage.models.base import Base
 from storage.models.core import DM_BLOCKED, DM_REACHABLE, DM_UNKNOWN, Community, Membership, User
 from storage.models.outbox import OutboxMessage
@@ -8,9 +15,12 @@ from storage.models.runs import MemberScore, MemberSegment, ModelRun
 from storage.models.salons import Salon, Signup
 
 __all__ = [
+    "ActivityDay",
     "DM_BLOCKED",
     "DM_REACHABLE",
     "DM_UNKNOWN",
+    "GroupMessage",
+    "MemberChange",
     "Base",
     "Community",
     "MemberScore",
@@ -19,6 +29,8 @@ __all__ = [
     "ModelRun",
     "OutboxMessage",
     "Poll",
+    "ReactionCount",
+    "Reaction",
     "Salon",
     "Signup",
     "User",
