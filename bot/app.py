@@ -28,6 +28,8 @@ from bot.handlers import (
     chats,
     errors,
     feedback,
+    invitations,
+    invite,
     manage,
     members,
     newsalon,
@@ -35,7 +37,7 @@ from bot.handlers import (
     start,
 )
 from bot.i18n import translations
-from bot.jobs import feedback_job, reminders_job, waitlist_job
+from bot.jobs import campaigns_job, feedback_job, reminders_job, waitlist_job
 from bot.salon_access import stale_button
 from bot.throttle import Throttle, throttle
 from storage.db import create_engine, session_factory
@@ -99,11 +101,17 @@ def register_organizers(app: Application, config: Config) -> None:
     app.add_handler(newsalon.salon_conversation())
     app.add_handler(CommandHandler("salons", manage.list_salons, filters=private))
     app.add_handler(CommandHandler("here", attendance.here, filters=private))
+    app.add_handler(CommandHandler("invite", invite.invite_command, filters=private))
+    app.add_handler(CallbackQueryHandler(invite.on_button, pattern=r"^I:(pv|go|no)(:|$)"))
+    app.add_handler(CallbackQueryHandler(invitations.on_button, pattern=r"^I:"))
     app.add_handler(CallbackQueryHandler(manage.on_button, pattern=r"^S:(l|m|pub|drop|x|X)(:|$)"))
     app.add_handler(CallbackQueryHandler(attendance.on_button, pattern=r"^S:(a|k|t):"))
     app.add_handler(CallbackQueryHandler(stale_button, pattern=r"^S:"))
     app.job_queue.run_repeating(
         attendance.mark_no_shows_job, interval=config.schedule.tick_seconds, name="no_shows"
+    )
+    app.job_queue.run_repeating(
+        campaigns_job, interval=config.schedule.tick_seconds, first=1.0, name="campaigns_job"
     )
 
 
@@ -132,6 +140,7 @@ def register_members(app: Application, config: Config) -> None:
     app.bot_data.deep_links["events"] = members.events_deep_link
 
     tick = config.schedule.tick_seconds
+    app.bot_data.dispatcher = Dispatcher(config.messaging)
     for job in (reminders_job, feedback_job, waitlist_job):
         app.job_queue.run_repeating(job, interval=tick, first=1.0, name=job.__name__)
     app.job_queue.run_repeating(
@@ -139,8 +148,8 @@ def register_members(app: Application, config: Config) -> None:
         interval=DISPATCH_SECONDS,
         first=DISPATCH_SECONDS,
         name="dispatch_job",
-        data=Dispatcher(config.messaging),
-        # A slow batch may outlast a tick; the dispatcher's lock makes the overlap a no-op.
+        data=app.bot_data.dispatcher,
+        # The dispatcher's lock makes an overlap of two ticks a no-op.
         job_kwargs={"max_instances": 3, "coalesce": True},
     )
 
@@ -165,7 +174,9 @@ async def start_services(app: Application) -> None:
 
 
 async def stop_services(app: Application) -> None:
-    """Close what `start_services` opened."""
+    """Close what `start_services` opened (after the sends in flight finish)."""
+    if app.bot_data.dispatcher is not None:
+        await app.bot_data.dispatcher.close()
     if app.bot_data.engine is not None:
         await app.bot_data.engine.dispose()
 

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
     from bot.config import Config
+    from bot.dispatcher import Dispatcher
     from bot.throttle import Throttle
 
 
@@ -27,6 +28,7 @@ class BotData:
     engine: AsyncEngine | None = None
     db: async_sessionmaker | None = None
     throttle: Throttle | None = None
+    dispatcher: Dispatcher | None = None
     # chat id -> (expires at, monotonic seconds; admin user ids)
     admin_cache: dict[int, tuple[float, frozenset[int]]] = field(default_factory=dict)
     # deep-link payload prefix -> handler(update, context, rest of payload)

@@ -1,6 +1,7 @@
 """All tables. Import from here so Alembic and the app see one metadata."""
 
 from storage.models.base import Base
+from storage.models.campaigns import Campaign, Invitation
 from storage.models.core import DM_BLOCKED, DM_REACHABLE, DM_UNKNOWN, Community, Membership, User
 from storage.models.outbox import OutboxMessage
 from storage.models.polls import Poll
@@ -12,7 +13,9 @@ __all__ = [
     "DM_REACHABLE",
     "DM_UNKNOWN",
     "Base",
+    "Campaign",
     "Community",
+    "Invitation",
     "MemberScore",
     "MemberSegment",
     "Membership",
