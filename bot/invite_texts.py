@@ -154,14 +154,13 @@ def preview_text(
             quiet_end=messaging.quiet_hours_end.strftime("%H:%M"),
             hours=config.campaigns.wave_hours,
         ),  # fmt: skip
-        _(
-            "Filters: probability at least {min:.0%}; at most {max} invitations; segments: "
-            "{segments}."
-        ).format(
+        _("Filters: probability at least {min:.0%}; {limit}; segments: {segments}.").format(
             min=audience.min_probability,
-            max=audience.max_invitations or _("any number of"),
+            limit=_("at most {count} invitations").format(count=audience.max_invitations)
+            if audience.max_invitations
+            else _("no limit on the number of invitations"),
             segments=", ".join(audience.segments) if audience.segments else _("all"),
-        ),  # fmt: skip
+        ),
     ]
     return "\n".join(lines)
 
