@@ -9,15 +9,15 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Campaign, Invitation, Salon
+from storage.models import Campaign, Invitation, OutboxMessage, Salon
 from storage.models.campaigns import (
     CAMPAIGN_ACTIVE,
     CAMPAIGN_FINISHED,
     INV_PENDING,
     INV_WITHHELD,
 )
+from storage.models.outbox import PENDING
 from storage.models.salons import SALON_PUBLISHED
-from storage.outbox import add_outbox_message
 from storage.types import utcnow
 from storage.upsert import insert_for
 
@@ -111,30 +111,53 @@ async def add_wave(
     """
     now = now or utcnow()
     wave = campaign.waves + 1
-    queued = 0
+    planned = list(planned)
     insert = insert_for(session)
-    for item in planned:
-        outbox_id = None
-        if not item.holdout:
-            outbox_id = await add_outbox_message(
-                f"invite:{campaign.salon_id}:{item.user_id}", session=session,
-                kind="invitation", chat_id=item.user_id, user_id=item.user_id,
-                salon_id=campaign.salon_id, payload=item.payload or {}, not_before=item.send_at,
-            )  # fmt: skip
-            if outbox_id is None:
-                continue
-        stmt = insert(Invitation).values(
-            campaign_id=campaign.id, salon_id=campaign.salon_id, user_id=item.user_id,
-            wave=wave, holdout=item.holdout, probability=float(item.probability),
-            segment=item.segment[:32], reason=item.reason,
-            status=INV_WITHHELD if item.holdout else INV_PENDING, outbox_id=outbox_id,
-            send_at=item.send_at, created_at=now,
-        )  # fmt: skip
-        result = await session.execute(stmt.on_conflict_do_nothing())
-        queued += int(outbox_id is not None and result.rowcount == 1)
+    keys = {f"invite:{campaign.salon_id}:{p.user_id}": p for p in planned if not p.holdout}
+    taken = await _existing_keys(list(keys), session=session)
+    fresh = {key: p for key, p in keys.items() if key not in taken}
+    if fresh:
+        rows = [
+            {"dedupe_key": key, "kind": "invitation", "chat_id": p.user_id, "user_id": p.user_id,
+             "salon_id": campaign.salon_id, "method": "sendMessage", "payload": p.payload or {},
+             "status": PENDING, "priority": 0, "not_before": p.send_at or now, "attempts": 0,
+             "created_at": now}
+            for key, p in fresh.items()
+        ]  # fmt: skip
+        stmt = insert(OutboxMessage).on_conflict_do_nothing(index_elements=["dedupe_key"])
+        await session.execute(stmt, rows)
+    outbox_ids = await _existing_keys(list(fresh), session=session)
+    members = [
+        p for p in planned if p.holdout or f"invite:{campaign.salon_id}:{p.user_id}" in fresh
+    ]
+    rows = [
+        {"campaign_id": campaign.id, "salon_id": campaign.salon_id, "user_id": p.user_id,
+         "wave": wave, "holdout": p.holdout, "probability": float(p.probability),
+         "segment": p.segment[:32], "reason": p.reason,
+         "status": INV_WITHHELD if p.holdout else INV_PENDING,
+         "outbox_id": None if p.holdout else outbox_ids[f"invite:{campaign.salon_id}:{p.user_id}"],
+         "send_at": p.send_at, "created_at": now}
+        for p in members
+    ]  # fmt: skip
+    if rows:
+        stmt = insert(Invitation).on_conflict_do_nothing(index_elements=["salon_id", "user_id"])
+        await session.execute(stmt, rows)
     campaign.waves, campaign.last_wave_at = wave, now
     await session.flush()
-    return queued
+    return len(fresh)
+
+
+async def _existing_keys(keys: list[str], *, session: AsyncSession) -> dict[str, int]:
+    """Outbox dedupe key -> id for those of `keys` already queued."""
+    found: dict[str, int] = {}
+    for start in range(0, len(keys), 500):
+        rows = await session.execute(
+            select(OutboxMessage.dedupe_key, OutboxMessage.id).where(
+                OutboxMessage.dedupe_key.in_(keys[start : start + 500])
+            )
+        )
+        found.update(dict(rows.all()))
+    return found
 
 
 async def finish_campaign(campaign: Campaign, reason: str, *, session: AsyncSession) -> None:
