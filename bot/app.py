@@ -32,6 +32,8 @@ from bot.handlers import (
     chats,
     errors,
     feedback,
+    invitations,
+    invite,
     manage,
     members,
     newsalon,
@@ -40,6 +42,7 @@ from bot.handlers import (
 )
 from bot.i18n import translations
 from bot.jobs import (
+    campaigns_job,
     feedback_job,
     flush_activity_job,
     mark_no_shows_job,
@@ -119,11 +122,17 @@ def register_organizers(app: Application, config: Config) -> None:
     app.add_handler(newsalon.salon_conversation())
     app.add_handler(CommandHandler("salons", manage.list_salons, filters=private))
     app.add_handler(CommandHandler("here", attendance.here, filters=private))
+    app.add_handler(CommandHandler("invite", invite.invite_command, filters=private))
+    app.add_handler(CallbackQueryHandler(invite.on_button, pattern=r"^I:(pv|go|no)(:|$)"))
+    app.add_handler(CallbackQueryHandler(invitations.on_button, pattern=r"^I:"))
     app.add_handler(CallbackQueryHandler(manage.on_button, pattern=r"^S:(l|m|pub|drop|x|X)(:|$)"))
     app.add_handler(CallbackQueryHandler(attendance.on_button, pattern=r"^S:(a|k|t):"))
     app.add_handler(CallbackQueryHandler(stale_button, pattern=r"^S:"))
     app.job_queue.run_repeating(
         mark_no_shows_job, interval=config.schedule.tick_seconds, name="no_shows"
+    )
+    app.job_queue.run_repeating(
+        campaigns_job, interval=config.schedule.tick_seconds, first=1.0, name="campaigns_job"
     )
 
 
@@ -152,6 +161,7 @@ def register_members(app: Application, config: Config) -> None:
     app.bot_data.deep_links["events"] = members.events_deep_link
 
     tick = config.schedule.tick_seconds
+    app.bot_data.dispatcher = Dispatcher(config.messaging)
     for job in (reminders_job, feedback_job, waitlist_job):
         app.job_queue.run_repeating(job, interval=tick, first=1.0, name=job.__name__)
     app.job_queue.run_custom(
@@ -164,8 +174,8 @@ def register_members(app: Application, config: Config) -> None:
         interval=DISPATCH_SECONDS,
         first=DISPATCH_SECONDS,
         name="dispatch_job",
-        data=Dispatcher(config.messaging),
-        # A slow batch may outlast a tick; the dispatcher's lock makes the overlap a no-op.
+        data=app.bot_data.dispatcher,
+        # The dispatcher's lock makes an overlap of two ticks a no-op.
         job_kwargs={"max_instances": 3, "coalesce": True},
     )
 
@@ -196,7 +206,9 @@ async def start_services(app: Application) -> None:
 
 
 async def stop_services(app: Application) -> None:
-    """Write the buffered activity, then close what `start_services` opened."""
+    """Finish the sends in flight, write the buffered activity, close the database."""
+    if app.bot_data.dispatcher is not None:
+        await app.bot_data.dispatcher.close()
     if app.bot_data.activity is not None:
         await app.bot_data.activity.close()
     if app.bot_data.engine is not None:

@@ -161,6 +161,20 @@ class MessagingConfig(_Section):
         return value
 
 
+class CampaignsConfig(_Section):
+    auto_days_before: float = Field(0.0, ge=0)
+    holdout_share: float = Field(0.10, ge=0, lt=1)
+    frequency_cap: int = Field(2, ge=1)
+    frequency_days: float = Field(7.0, gt=0)
+    wave_hours: float = Field(24.0, gt=0)
+    window_hours: float = Field(72.0, gt=0)
+    spread_hours: float = Field(12.0, gt=0)
+    overbook: float = Field(1.15, ge=1, le=3)
+    min_probability: float = Field(0.0, ge=0, le=1)
+    max_invitations: int = Field(0, ge=0)
+    activity_days: int = Field(60, ge=1)
+
+
 class PrivacyConfig(_Section):
     store_text: bool = False
     retention_days: int = Field(90, ge=1)
@@ -189,6 +203,7 @@ class Config(_Section):
     communities: list[CommunityConfig] = []
     schedule: ScheduleConfig = ScheduleConfig()
     messaging: MessagingConfig = MessagingConfig()
+    campaigns: CampaignsConfig = CampaignsConfig()
     privacy: PrivacyConfig = PrivacyConfig()
     models: ModelsConfig = ModelsConfig()
     limits: LimitsConfig = LimitsConfig()

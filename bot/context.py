@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
     from bot.activity import ActivityBuffer
     from bot.config import Config
+    from bot.dispatcher import Dispatcher
     from bot.throttle import Throttle
 
 
@@ -29,6 +30,7 @@ class BotData:
     db: async_sessionmaker | None = None
     throttle: Throttle | None = None
     activity: ActivityBuffer | None = None
+    dispatcher: Dispatcher | None = None
     # chat id -> (expires at, monotonic seconds; admin user ids)
     admin_cache: dict[int, tuple[float, frozenset[int]]] = field(default_factory=dict)
     # deep-link payload prefix -> handler(update, context, rest of payload)

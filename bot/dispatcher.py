@@ -1,15 +1,19 @@
 """The one outbox dispatcher: claims due messages, sends them at a safe rate, records results.
 
-A message is claimed (`sending`) in one transaction that commits before the send, and marked
-`sent` / `failed` / back to `pending` in another after it. A crash between the two leaves it
-`sending`; at the next start `recover_in_flight` marks such rows `unknown` and they are never
-resent (a duplicate reminder is worse than a missing one).
+Sending is concurrent but paced: the dispatcher hands out send *slots* spaced
+`1 / messaging.global_rate_per_second` apart, a little ahead of time, to asyncio tasks (at
+most `MAX_IN_FLIGHT`). At its slot a task claims one due message (`sending`, in a transaction
+that commits before the send), sends it and marks it `sent` / `failed` / back to `pending` in
+another transaction. So a row is `sending` only while its request is in flight; a crash
+leaves just those rows `sending`, and at the next start `recover_in_flight` marks them
+`unknown`: they are never resent (a duplicate message is worse than a missing one).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import re
 import time
 import warnings
@@ -24,13 +28,16 @@ from bot.config import MessagingConfig
 from bot.context import Context
 from storage.feedback import add_poll
 from storage.models import OutboxMessage
-from storage.outbox import claim_due, mark_failed, mark_retry, mark_sent
+from storage.outbox import claim_due, count_due, mark_failed, mark_retry, mark_sent
 from storage.types import utcnow
 from storage.users import mark_unreachable
 
 logger = logging.getLogger(__name__)
 
 DISPATCH_SECONDS = 0.5
+# Slots are handed out this far ahead, so a late tick never leaves the sender idle.
+HORIZON_SECONDS = 2 * DISPATCH_SECONDS
+MAX_IN_FLIGHT = 64
 MAX_BACKOFF_SECONDS = 600.0
 SENDABLE = {"sendMessage", "sendPoll", "sendPhoto", "sendDocument", "copyMessage",
             "forwardMessage", "sendInvoice"}  # fmt: skip
@@ -38,12 +45,15 @@ SENDABLE = {"sendMessage", "sendPoll", "sendPhoto", "sendDocument", "copyMessage
 
 @dataclass
 class Dispatcher:
-    """Pacing state of the sender: the last send per chat and a global flood-wait pause."""
+    """Pacing state of the sender: send slots, the last send per chat, a flood-wait pause."""
 
     messaging: MessagingConfig
     last_sent: dict[int, float] = field(default_factory=dict)
     paused_until: float = 0.0
+    next_slot: float = 0.0
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    tasks: set[asyncio.Task] = field(default_factory=set)
+    stopping: bool = False
 
     def interval(self, chat_id: int) -> float:
         """Seconds between two messages to this chat (groups: their per-minute limit)."""
@@ -53,11 +63,33 @@ class Dispatcher:
 
     def busy_chats(self, now: float) -> frozenset[int]:
         """Chats that must not get a message yet."""
+        stale = [c for c, t in self.last_sent.items() if now - t >= max(self.interval(c), 60)]
+        for chat in stale:  # forget chats idle for a minute so the dict stays small
+            del self.last_sent[chat]
         return frozenset(c for c, t in self.last_sent.items() if now - t < self.interval(c))
 
     def batch_size(self) -> int:
         """Messages per tick that keep the global rate."""
         return max(1, int(self.messaging.global_rate_per_second * DISPATCH_SECONDS))
+
+    def take_slot(self) -> float:
+        """The monotonic time of the next free send slot (reserving it)."""
+        slot = max(time.monotonic(), self.next_slot, self.paused_until)
+        self.next_slot = slot + 1.0 / self.messaging.global_rate_per_second
+        return slot
+
+    def free_slots(self, horizon: float) -> int:
+        """How many slots fit before `horizon` seconds from now, within the in-flight bound."""
+        now = time.monotonic()
+        start = max(now, self.next_slot, self.paused_until)
+        fit = math.floor((now + horizon - start) * self.messaging.global_rate_per_second)
+        return max(0, min(fit, MAX_IN_FLIGHT - len(self.tasks)))
+
+    async def close(self) -> None:
+        """Stop handing out slots and wait for the sends already started."""
+        self.stopping = True
+        if self.tasks:
+            await asyncio.gather(*list(self.tasks), return_exceptions=True)
 
 
 def _snake(method: str) -> str:
@@ -91,7 +123,6 @@ async def _send_one(
     bot: Bot, db: async_sessionmaker, dispatcher: Dispatcher, row: OutboxMessage
 ) -> bool:
     """Send one claimed row and record the outcome; True when it was delivered."""
-    dispatcher.last_sent[row.chat_id] = time.monotonic()
     attempts = row.attempts + 1
     try:
         message = await send_payload(bot, row)
@@ -139,35 +170,73 @@ async def _send_one(
     return True
 
 
+async def _send_at(bot: Bot, db: async_sessionmaker, dispatcher: Dispatcher, slot: float) -> bool:
+    """At `slot`, claim one due message (for a chat free to receive one) and send it."""
+    delay = slot - time.monotonic()
+    if delay > 0:
+        await asyncio.sleep(delay)
+    if dispatcher.stopping or time.monotonic() < dispatcher.paused_until:
+        return False  # nothing was claimed for this slot: nothing to hand back
+    async with db.begin() as session:
+        now = time.monotonic()
+        rows = await claim_due(1, session=session, skip_chats=dispatcher.busy_chats(now))
+        for row in rows:
+            dispatcher.last_sent[row.chat_id] = now
+    if not rows:
+        return False
+    return await _send_one(bot, db, dispatcher, rows[0])
+
+
+async def _due(db: async_sessionmaker, limit: int) -> int:
+    async with db.begin() as session:
+        return await count_due(limit, session=session)
+
+
 async def dispatch_once(bot: Bot, db: async_sessionmaker, dispatcher: Dispatcher) -> int:
-    """Claim and send one batch of due messages; returns how many were delivered."""
+    """Send one tick's worth of due messages, wait for them; returns how many were delivered.
+
+    Tests and tools use this; the bot's repeating job uses `pump`, which does not wait.
+    """
     if dispatcher.lock.locked() or time.monotonic() < dispatcher.paused_until:
         return 0
     async with dispatcher.lock:
-        async with db.begin() as session:
-            rows = await claim_due(
-                dispatcher.batch_size(),
-                session=session,
-                skip_chats=dispatcher.busy_chats(time.monotonic()),
-            )
-        if not rows:
+        count = min(dispatcher.batch_size(), await _due(db, dispatcher.batch_size()))
+        tasks = [
+            asyncio.create_task(_send_at(bot, db, dispatcher, dispatcher.take_slot()))
+            for _ in range(count)
+        ]
+        return sum(await asyncio.gather(*tasks))
+
+
+async def pump(bot: Bot, db: async_sessionmaker, dispatcher: Dispatcher) -> int:
+    """Hand out the send slots of the next `HORIZON_SECONDS` to tasks; returns how many.
+
+    Returns at once: the tasks claim, send and record by themselves, at most `MAX_IN_FLIGHT`
+    at a time, so sending overlaps the Bot API's answer time while keeping the pace.
+    """
+    if dispatcher.stopping or dispatcher.lock.locked():
+        return 0
+    async with dispatcher.lock:
+        room = dispatcher.free_slots(HORIZON_SECONDS)
+        if room <= 0:
             return 0
-        spacing = 1.0 / dispatcher.messaging.global_rate_per_second
-        tasks = []
-        for index, row in enumerate(rows):
-            if index:
-                await asyncio.sleep(spacing)
-            if time.monotonic() < dispatcher.paused_until:
-                # A flood wait arrived mid-batch: hand the rest back untouched.
-                async with db.begin() as session:
-                    for rest in rows[index:]:
-                        await mark_retry(rest.id, utcnow(), session=session, count_attempt=False)
-                break
-            tasks.append(asyncio.create_task(_send_one(bot, db, dispatcher, row)))
-        results = await asyncio.gather(*tasks)
-        return sum(results)
+        count = await _due(db, room)
+        for _ in range(count):
+            task = asyncio.create_task(_send_at(bot, db, dispatcher, dispatcher.take_slot()))
+            dispatcher.tasks.add(task)
+            task.add_done_callback(_finished(dispatcher))
+        return count
+
+
+def _finished(dispatcher: Dispatcher):
+    def done(task: asyncio.Task) -> None:
+        dispatcher.tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("outbox send task failed", exc_info=task.exception())
+
+    return done
 
 
 async def dispatch_job(context: Context) -> None:
-    """The repeating tick that drives `dispatch_once` (its Dispatcher is the job's data)."""
-    await dispatch_once(context.bot, context.db, context.job.data)
+    """The repeating tick that drives `pump` (its Dispatcher is the job's data)."""
+    await pump(context.bot, context.db, context.job.data)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from bot.campaigns import autostart_campaigns, run_due_waves
 from bot.context import Context
 from bot.notices import queue_feedback, queue_lapsed, queue_offers, queue_reminder
 from storage.attendance import mark_no_shows
@@ -104,3 +105,11 @@ async def retention_job(context: Context) -> None:
             raw_before=now - timedelta(days=privacy.raw_event_days),
         )
     logger.info("retention: %s", ", ".join(f"{k} {v}" for k, v in purged.items()))
+
+
+async def campaigns_job(context: Context) -> None:
+    """Start automatic campaigns, send the waves that are due, refresh the uplift figures."""
+    started = await autostart_campaigns(context.db, context.config)
+    queued = await run_due_waves(context.db, context.config)
+    if started or queued:
+        logger.info("campaigns: %d started automatically, %d invitations queued", started, queued)

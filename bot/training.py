@@ -15,7 +15,6 @@ import pandas as pd
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.config import Config
-from recommender import frames as rf
 from recommender.evaluation import backtest
 from recommender.features import member_features
 from recommender.model import ModelParams, TrainedModel, expected_turnout, load_model, save_model
@@ -23,6 +22,7 @@ from recommender.model import score as score_event
 from recommender.model import train as train_model
 from recommender.segmentation import segment_members
 from storage.frames import members_frame, rollups_frame, texts_frame
+from storage.frames_campaigns import invitations_frame
 from storage.frames_salons import events_frame, signups_frame
 from storage.models.runs import RUN_FAILED, RUN_OK
 from storage.runs import (
@@ -95,7 +95,7 @@ async def load_history(
             rollups=await rollups_frame(community_id, session=session),
             events=await events_frame(community_id, session=session),
             signups=await signups_frame(community_id, session=session),
-            invitations=rf.empty_frame(rf.INVITATIONS),  # campaigns add a real frame
+            invitations=await invitations_frame(community_id, session=session),
             texts=texts,
         )
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import OutboxMessage
+from storage.models import Invitation, OutboxMessage
+from storage.models.campaigns import INV_CANCELLED, INV_SENT, INV_UNDELIVERABLE, INV_UNKNOWN
 from storage.models.outbox import CANCELLED, FAILED, PENDING, SENDING, SENT, UNKNOWN
 from storage.types import utcnow
 from storage.upsert import insert_for
@@ -27,6 +28,27 @@ async def enqueue(
     priority: int = 0,
 ) -> bool:
     """Queue a message once: returns False when a message with this key already exists."""
+    message_id = await add_outbox_message(
+        dedupe_key, session=session, kind=kind, chat_id=chat_id, payload=payload, method=method,
+        user_id=user_id, salon_id=salon_id, not_before=not_before, priority=priority,
+    )  # fmt: skip
+    return message_id is not None
+
+
+async def add_outbox_message(
+    dedupe_key: str,
+    *,
+    session: AsyncSession,
+    kind: str,
+    chat_id: int,
+    payload: dict,
+    method: str = "sendMessage",
+    user_id: int | None = None,
+    salon_id: int | None = None,
+    not_before: datetime | None = None,
+    priority: int = 0,
+) -> int | None:
+    """Queue a message once: its id, or None when a message with this key already exists."""
     insert = insert_for(session)
     stmt = (
         insert(OutboxMessage)
@@ -45,9 +67,30 @@ async def enqueue(
             created_at=utcnow(),
         )
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(OutboxMessage.id)
     )
-    result = await session.execute(stmt)
-    return result.rowcount == 1
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def _follow(outbox_ids, status: str, *, session: AsyncSession, **values) -> None:
+    """Invitations follow their outbox rows (see storage/models/campaigns.py)."""
+    await session.execute(
+        update(Invitation)
+        .where(Invitation.outbox_id.in_(outbox_ids))
+        .values(status=status, **values)
+    )
+
+
+async def count_due(limit: int, *, session: AsyncSession, now: datetime | None = None) -> int:
+    """How many pending messages are due now (counting at most `limit`)."""
+    now = now or utcnow()
+    due = (
+        select(OutboxMessage.id)
+        .where(OutboxMessage.status == PENDING, OutboxMessage.not_before <= now)
+        .limit(limit)
+        .subquery()
+    )
+    return int(await session.scalar(select(func.count()).select_from(due)) or 0)
 
 
 async def claim_due(
@@ -63,15 +106,18 @@ async def claim_due(
     `sending` at startup were interrupted by a crash (see `recover_in_flight`).
     """
     now = now or utcnow()
+    query = select(OutboxMessage).where(
+        OutboxMessage.status == PENDING, OutboxMessage.not_before <= now
+    )
+    if skip_chats:
+        query = query.where(OutboxMessage.chat_id.not_in(sorted(skip_chats)))
     query = (
-        select(OutboxMessage)
-        .where(OutboxMessage.status == PENDING, OutboxMessage.not_before <= now)
-        .order_by(OutboxMessage.priority.desc(), OutboxMessage.not_before, OutboxMessage.id)
+        query.order_by(OutboxMessage.priority.desc(), OutboxMessage.not_before, OutboxMessage.id)
         .limit(limit * 4)
         .with_for_update(skip_locked=True)
     )
     chosen: list[OutboxMessage] = []
-    chats: set[int] = set(skip_chats)
+    chats: set[int] = set()
     for row in await session.scalars(query):
         if row.chat_id in chats:
             continue
@@ -89,12 +135,14 @@ async def mark_sent(
     message_id: int, *, session: AsyncSession, telegram_message_id: int | None = None
 ) -> None:
     """The message was delivered."""
+    now = utcnow()
+    await _follow([message_id], INV_SENT, session=session, sent_at=now)
     await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id)
         .values(
             status=SENT,
-            sent_at=utcnow(),
+            sent_at=now,
             message_id=telegram_message_id,
             attempts=OutboxMessage.attempts + 1,
         )  # fmt: skip
@@ -103,6 +151,7 @@ async def mark_sent(
 
 async def mark_failed(message_id: int, error: str, *, session: AsyncSession) -> None:
     """The message failed for good and is never retried."""
+    await _follow([message_id], INV_UNDELIVERABLE, session=session)
     await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id)
@@ -131,6 +180,8 @@ async def mark_retry(
 
 async def recover_in_flight(*, session: AsyncSession) -> int:
     """At startup: rows left `sending` by a crash become `unknown` (never resent)."""
+    in_flight = select(OutboxMessage.id).where(OutboxMessage.status == SENDING)
+    await _follow(in_flight, INV_UNKNOWN, session=session)
     result = await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.status == SENDING)
@@ -154,5 +205,7 @@ async def cancel_pending(
         query = query.where(OutboxMessage.user_id == user_id)
     if kinds is not None:
         query = query.where(OutboxMessage.kind.in_(kinds))
+    cancelled = select(OutboxMessage.id).where(query.whereclause)
+    await _follow(cancelled, INV_CANCELLED, session=session)
     result = await session.execute(query.values(status=CANCELLED))
     return result.rowcount

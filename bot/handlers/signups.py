@@ -87,16 +87,25 @@ async def send_confirmation(update: Update, context: Context, result: SignupResu
     )
 
 
-async def join(update: Update, context: Context, *, salon_id: int | None) -> None:
+async def join(
+    update: Update, context: Context, *, salon_id: int | None, source: str = "self"
+) -> SignupResult:
     """Sign the user up for a salon and tell them where they stand."""
-    _ = context.gettext(update)
-    language = context.language(update)
     async with context.db.begin() as session:
         await upsert_user(user_info(update), session=session)
         if salon_id is None:
             result = SignupResult(NOT_FOUND)
         else:
-            result = await add_signup(salon_id, update.effective_user.id, session=session)
+            result = await add_signup(
+                salon_id, update.effective_user.id, session=session, source=source
+            )
+    await _tell_joined(update, context, result)
+    return result
+
+
+async def _tell_joined(update: Update, context: Context, result: SignupResult) -> None:
+    _ = context.gettext(update)
+    language = context.language(update)
     message = update.effective_message
     if result.outcome == NOT_FOUND:
         await answer(update, context, not_found_text(_), alert=True)

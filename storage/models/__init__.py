@@ -8,6 +8,7 @@ from storage.models.activity import (
     ReactionCount,
 )
 from storage.models.base import Base
+from storage.models.campaigns import Campaign, Invitation
 from storage.models.core import DM_BLOCKED, DM_REACHABLE, DM_UNKNOWN, Community, Membership, User
 from storage.models.outbox import OutboxMessage
 from storage.models.polls import Poll
@@ -22,7 +23,9 @@ __all__ = [
     "GroupMessage",
     "MemberChange",
     "Base",
+    "Campaign",
     "Community",
+    "Invitation",
     "MemberScore",
     "MemberSegment",
     "Membership",
