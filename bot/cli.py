@@ -98,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except CliError as error:
         print(f"salonbot: {error}", file=sys.stderr)
+        return 2
     except ImportDataError as error:
         print(f"salonbot: import failed, nothing was written: {error}", file=sys.stderr)
         return 2

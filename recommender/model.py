@@ -12,6 +12,7 @@ import joblib
 import numpy as np
 import pandas as pd
 import sklearn
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier
@@ -61,6 +62,22 @@ class TrainedModel:
     features: tuple[str, ...] = field(default_factory=lambda: MODEL_FEATURES)
 
 
+class FillAllMissing(BaseEstimator, TransformerMixin):
+    """Set features that were entirely missing in training to 0 (e.g. no salon ever rated).
+
+    Gradient boosting handles NaN, but its binning fails on a column with no value at all.
+    """
+
+    def fit(self, x, y=None) -> FillAllMissing:
+        self.empty_ = np.isnan(np.asarray(x, dtype=float)).all(axis=0)
+        return self
+
+    def transform(self, x) -> np.ndarray:
+        x = np.array(x, dtype=float)
+        x[:, self.empty_] = 0.0
+        return x
+
+
 def build_pipeline(config: ModelParams, calibrate: bool = False) -> Pipeline:
     """A fresh unfitted pipeline: select MODEL_FEATURES, then (calibrated) gradient boosting."""
     columns = ColumnTransformer([("features", "passthrough", list(MODEL_FEATURES))],
@@ -72,7 +89,7 @@ def build_pipeline(config: ModelParams, calibrate: bool = False) -> Pipeline:
         random_state=config.random_state,
     )
     classifier = CalibratedClassifierCV(booster, method="sigmoid", cv=3) if calibrate else booster
-    return Pipeline([("columns", columns), ("classifier", classifier)])
+    return Pipeline([("columns", columns), ("fill", FillAllMissing()), ("classifier", classifier)])
 
 
 def _sample(pairs: pd.DataFrame, params: ModelParams) -> tuple[pd.DataFrame, float]:

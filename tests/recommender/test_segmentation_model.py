@@ -151,3 +151,16 @@ def test_expected_turnout_interval():
         50 - 1.6449 * 5, rel=1e-3)
     assert expected_turnout([]) == (0.0, 0.0, 0.0)
     assert expected_turnout([0.01] * 3)[1] == 0.0
+
+
+def test_pipeline_fits_when_a_feature_was_never_observed():
+    from recommender.model import ModelParams, build_pipeline
+    from recommender.pairs import MODEL_FEATURES
+
+    rng = np.random.default_rng(0)
+    x = pd.DataFrame(rng.random((200, len(MODEL_FEATURES))), columns=list(MODEL_FEATURES))
+    x["avg_rating"] = np.nan  # e.g. imported history without ratings
+    y = (x["messages_30d"] > 0.5).astype(int)
+    pipeline = build_pipeline(ModelParams(min_samples_leaf=5)).fit(x, y)
+    p = pipeline.predict_proba(x.assign(avg_rating=4.0))[:, 1]
+    assert p[y.to_numpy() == 1].mean() > p[y.to_numpy() == 0].mean()
