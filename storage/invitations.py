@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recommender.selection import Uplift, uplift_interval
-from storage.models import Invitation, OutboxMessage, Salon, Signup, User
+from storage.models import GroupMessage, Invitation, OutboxMessage, Salon, Signup, User
 from storage.models.campaigns import INV_CANCELLED, INV_PENDING
 from storage.models.outbox import CANCELLED, PENDING
 from storage.models.salons import DECLINED, GOING, LEFT, OFFERED, WAITLIST
@@ -148,6 +148,9 @@ class MemberFacts:
     talked: dict[str, int] = field(default_factory=dict)
 
 
+TALK_WINDOW = timedelta(days=90)
+
+
 def _tags(text: str) -> frozenset[str]:
     return frozenset(t.strip().lower() for t in (text or "").split(";") if t.strip())
 
@@ -180,4 +183,34 @@ async def list_member_facts(
         for user_id, title, tags, starts_at in past:
             if user_id in facts:
                 facts[user_id].attended.append(AttendedSalon(title, _tags(tags), starts_at))
+        await _count_mentions(salon, chunk, facts, session=session, since=now - TALK_WINDOW)
     return facts
+
+
+async def _count_mentions(
+    salon: Salon,
+    user_ids: list[int],
+    facts: dict[int, MemberFacts],
+    *,
+    session: AsyncSession,
+    since: datetime,
+) -> None:
+    """How many of each member's stored messages mention each of the salon's tags.
+
+    Only text kept under `[privacy] store_text` is searched; without it nothing is counted.
+    """
+    for tag in sorted(_tags(salon.tags)):
+        rows = await session.execute(
+            select(GroupMessage.user_id, func.count())
+            .where(
+                GroupMessage.community_id == salon.community_id,
+                GroupMessage.user_id.in_(user_ids),
+                GroupMessage.sent_at >= since,
+                GroupMessage.text.is_not(None),
+                func.lower(GroupMessage.text).contains(tag, autoescape=True),
+            )
+            .group_by(GroupMessage.user_id)
+        )
+        for user_id, count in rows:
+            if user_id in facts:
+                facts[user_id].talked[tag] = count

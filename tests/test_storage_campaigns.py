@@ -161,3 +161,26 @@ async def test_invitations_frame_has_delivered_invitations_and_the_holdout(db):
     assert frame[["event_id", "user_id", "holdout"]].values.tolist() == [
         [salon.id, 1, False], [salon.id, 3, True]]  # fmt: skip
     assert str(frame["sent_at"].dtype) == "datetime64[ns, UTC]" and frame["sent_at"].notna().all()
+
+
+async def test_member_facts_count_stored_messages_that_mention_the_salons_tags(db):
+    from storage.invitations import list_member_facts
+    from storage.models import GroupMessage
+
+    await _community(db)
+    salon = await make_salon(db, tags=("AI", "读书"))
+    await seed_members(db, salon, [Member(11), Member(12), Member(13)])
+    now = utcnow()
+    texts = [(11, "AI agents are fun"), (11, "more about ai"), (11, "我在读书"),
+             (12, "nothing here"), (12, None), (13, "ai, long ago")]  # fmt: skip
+    async with db.begin() as session:
+        for i, (user_id, text) in enumerate(texts):
+            old = user_id == 13
+            session.add(GroupMessage(
+                community_id=COMMUNITY_ID, user_id=user_id, kind="text", length=9, text=text,
+                sent_at=now - timedelta(days=200 if old else 1, minutes=i),
+            ))  # fmt: skip
+    async with db.begin() as session:
+        facts = await list_member_facts(salon, [11, 12, 13], session=session)
+    assert facts[11].talked == {"ai": 2, "读书": 1}
+    assert facts[12].talked == {} and facts[13].talked == {}
