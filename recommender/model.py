@@ -12,6 +12,7 @@ import joblib
 import numpy as np
 import pandas as pd
 import sklearn
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier
@@ -61,8 +62,28 @@ class TrainedModel:
     features: tuple[str, ...] = field(default_factory=lambda: MODEL_FEATURES)
 
 
+class FillEmptyColumns(BaseEstimator, TransformerMixin):
+    """Features without a single value in training become 0 (at fit and predict time).
+
+    They carry no signal, and scikit-learn's histogram booster fails to bin a column that is
+    entirely missing (e.g. `avg_rating` for imported history, which has no ratings).
+    """
+
+    def fit(self, x, y=None) -> FillEmptyColumns:
+        """Remember which columns are entirely missing."""
+        self.empty_ = np.isnan(np.asarray(x, dtype=float)).all(axis=0)
+        return self
+
+    def transform(self, x) -> np.ndarray:
+        """A copy of `x` with the remembered columns set to 0."""
+        out = np.array(x, dtype=float)
+        out[:, self.empty_] = 0.0
+        return out
+
+
 def build_pipeline(config: ModelParams, calibrate: bool = False) -> Pipeline:
-    """A fresh unfitted pipeline: select MODEL_FEATURES, then (calibrated) gradient boosting."""
+    """A fresh unfitted pipeline: select MODEL_FEATURES, fill empty columns, then (calibrated)
+    gradient boosting."""
     columns = ColumnTransformer([("features", "passthrough", list(MODEL_FEATURES))],
                                 remainder="drop", verbose_feature_names_out=False)
     booster = HistGradientBoostingClassifier(
@@ -72,7 +93,8 @@ def build_pipeline(config: ModelParams, calibrate: bool = False) -> Pipeline:
         random_state=config.random_state,
     )
     classifier = CalibratedClassifierCV(booster, method="sigmoid", cv=3) if calibrate else booster
-    return Pipeline([("columns", columns), ("classifier", classifier)])
+    return Pipeline([("columns", columns), ("fill", FillEmptyColumns()),
+                     ("classifier", classifier)])
 
 
 def _sample(pairs: pd.DataFrame, params: ModelParams) -> tuple[pd.DataFrame, float]:

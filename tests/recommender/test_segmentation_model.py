@@ -151,3 +151,17 @@ def test_expected_turnout_interval():
         50 - 1.6449 * 5, rel=1e-3)
     assert expected_turnout([]) == (0.0, 0.0, 0.0)
     assert expected_turnout([0.01] * 3)[1] == 0.0
+
+
+def test_history_without_ratings_trains_and_scores(community):
+    """Imported history has no ratings: the all-missing avg_rating column must not break fitting."""
+    c = community
+    signups = c.signups.assign(rating=np.nan)
+    past = c.events["event_id"].iloc[:9].tolist()
+    for calibrate_min in (10**6, 1):  # plain booster, and the calibrated one (3 folds)
+        trained = train(c.members, c.rollups, c.events, signups, c.invitations,
+                        params=ModelParams(calibrate_min_positives=calibrate_min),
+                        event_ids=past)  # fmt: skip
+        assert trained.kind == "model"
+        scored = score(trained, c.members, c.rollups, c.events, signups, c.invitations, 12)
+        assert scored["probability"].between(0, 1).all() and scored["probability"].std() > 0
