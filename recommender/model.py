@@ -93,8 +93,9 @@ def build_pipeline(config: ModelParams, calibrate: bool = False) -> Pipeline:
         random_state=config.random_state,
     )
     classifier = CalibratedClassifierCV(booster, method="sigmoid", cv=3) if calibrate else booster
-    return Pipeline([("columns", columns), ("fill", FillEmptyColumns()),
-                     ("classifier", classifier)])
+    return Pipeline(
+        [("columns", columns), ("fill", FillEmptyColumns()), ("classifier", classifier)]
+    )
 
 
 def _sample(pairs: pd.DataFrame, params: ModelParams) -> tuple[pd.DataFrame, float]:
