@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -10,6 +11,9 @@ import pandas as pd
 from recommender import frames
 from recommender.timeutil import utc_from_ns
 from recommender.topics import TOPIC_KEYS, TOPICS
+
+if TYPE_CHECKING:
+    from recommender.simulator import Community
 
 # Planted signup model: logit p = B0 + sum of these weights times the member's terms.
 B0 = -5.2
@@ -140,6 +144,37 @@ def simulate_salons(
     events["capacity"] = capacity
     return SalonSim(events=events, signups=_frame(sig), invitations=_frame(inv),
                     truth=_frame(tru))
+
+
+def planted_response(
+    community: Community, tags: list[str], now: pd.Timestamp, *, paid: bool = False
+) -> pd.DataFrame:
+    """The planted model's answer for a new salon on `tags` (topic keys), per member.
+
+    Columns: user_id, match (interest share on the tags), p_invited / p_uninvited (signing up
+    with or without an invitation), p_decline (saying no), p_attend (coming when going),
+    rating_mean (the feedback rating before noise). The simulator's own salons use the same
+    terms, so a demo that follows these probabilities behaves like the simulated history.
+    """
+    user_ids = community.members["user_id"].to_numpy()
+    topics = [t for t in tags if t in community.interests.columns]
+    match = community.interests.reindex(user_ids)[topics].sum(axis=1).to_numpy()
+    eng = community.engagement.reindex(user_ids).to_numpy(dtype=float)
+    signups = community.signups
+    attended = signups[signups["attended"] == 1.0].groupby("user_id").size()
+    attended = attended.reindex(user_ids, fill_value=0).to_numpy(dtype=float)
+    churned = (community.active_until.reindex(user_ids) < now).to_numpy()
+    logit = (B0 + W_MATCH * match + W_ENGAGEMENT * eng + W_ATTENDED * np.minimum(attended, 3)
+             + W_PAID * paid + W_CHURNED * churned)  # fmt: skip
+    return pd.DataFrame({
+        "user_id": user_ids,
+        "match": match,
+        "p_invited": _sigmoid(logit + W_INVITED),
+        "p_uninvited": _sigmoid(logit),
+        "p_decline": 0.12 * _sigmoid(eng),
+        "p_attend": _sigmoid(1.2 + 0.5 * eng),
+        "rating_mean": 2.8 + 2.5 * match,
+    })  # fmt: skip
 
 
 def _add(parts: dict[str, list[np.ndarray]], **arrays: np.ndarray) -> None:

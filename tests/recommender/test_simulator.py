@@ -5,6 +5,7 @@ import pandas as pd
 import pandas.testing as pdt
 
 from recommender import frames
+from recommender.salon_sim import planted_response
 from recommender.simulator import simulate_community, write_history_csv
 
 
@@ -101,3 +102,19 @@ def test_chunked_csv_without_texts_matches(tmp_path):
     hours = pd.to_datetime(messages["sent_at"], utc=True).dt.hour
     expected = com.rollups[list(frames.HOURS)].sum().to_numpy()
     np.testing.assert_array_equal(np.bincount(hours, minlength=24), expected)
+
+
+def test_planted_response_for_a_new_salon_follows_the_planted_model():
+    com = simulate_community(n_members=300, weeks=8, n_salons=4, seed=3)
+    now = com.end
+    truth = planted_response(com, ["ai"], now)
+    assert len(truth) == 300 and truth["user_id"].is_unique
+    assert (truth["p_invited"] > truth["p_uninvited"]).all()  # an invitation helps
+    fans = truth["match"] > 0.6
+    assert truth.loc[fans, "p_invited"].mean() > 2 * truth.loc[~fans, "p_invited"].mean()
+    # dormant members have left by the end of the simulation: the churn term applies
+    dormant = com.member_types.reindex(truth["user_id"]).to_numpy() == "dormant"
+    assert truth.loc[dormant, "p_invited"].mean() < truth.loc[~dormant, "p_invited"].mean()
+    paid = planted_response(com, ["ai"], now, paid=True)
+    assert (paid["p_invited"] < truth["p_invited"]).all()
+    assert truth["p_attend"].between(0, 1).all() and truth["p_decline"].max() <= 0.12
