@@ -56,8 +56,10 @@ def test_signups_follow_interest_match():
     com = simulate_community(n_members=800, weeks=10, n_salons=8, seed=5)
     tags = com.events.set_index("event_id")["tags"].str.split(";")
     truth = com.truth.copy()
-    truth["match"] = [com.interests.loc[u, tags[e]].sum()
-                      for e, u in zip(truth["event_id"], truth["user_id"], strict=True)]
+    truth["match"] = [
+        com.interests.loc[u, tags[e]].sum()
+        for e, u in zip(truth["event_id"], truth["user_id"], strict=True)
+    ]
     high = truth.loc[truth["match"] > 0.6, "probability"].mean()
     low = truth.loc[truth["match"] < 0.1, "probability"].mean()
     assert high > 3 * low
@@ -81,8 +83,7 @@ def test_write_history_csv_round_trips_counts(tmp_path):
     assert messages["text"].notna().all()
     per_user = messages.groupby("user_id").size()
     expected = com.rollups.groupby("user_id")["messages"].sum()
-    pdt.assert_series_equal(per_user, expected[expected > 0], check_names=False,
-                            check_dtype=False)
+    pdt.assert_series_equal(per_user, expected[expected > 0], check_names=False, check_dtype=False)
     sent = pd.to_datetime(messages["sent_at"], utc=True)
     assert sent.min() >= com.start and sent.max() < com.end
     assert messages["reply_to_user_id"].notna().sum() == com.rollups["replies_sent"].sum()
@@ -118,3 +119,8 @@ def test_planted_response_for_a_new_salon_follows_the_planted_model():
     paid = planted_response(com, ["ai"], now, paid=True)
     assert (paid["p_invited"] < truth["p_invited"]).all()
     assert truth["p_attend"].between(0, 1).all() and truth["p_decline"].max() <= 0.12
+    # after the simulated weeks, demand is like that of the simulated salons on the topic
+    later = planted_response(com, ["ai"], now + pd.Timedelta(hours=20))
+    assert later["p_invited"].sum() == truth["p_invited"].sum()
+    per_salon = com.truth.groupby("event_id")["probability"].sum()
+    assert later["p_uninvited"].sum() > 0.5 * per_salon.min()
