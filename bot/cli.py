@@ -1,4 +1,4 @@
-"""The `salonbot` command line: run | migrate | import | version."""
+"""The `salonbot` command line: run, migrate, import, train, evaluate, score, demo, version."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from telegram.error import InvalidToken, NetworkError
 
+from bot.cli_demo import add_demo_parser
 from bot.cli_import import add_import_parser
 from bot.cli_models import CliError, add_model_verbs
 from bot.config import Config, ConfigError, load_config
@@ -85,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub.set_defaults(func=func)
     add_model_verbs(verbs, common)
     add_import_parser(verbs, common)
+    add_demo_parser(verbs)
     return parser
 
 

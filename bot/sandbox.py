@@ -32,11 +32,12 @@ TEXT_FIELDS = {"text", "caption", "question", "title", "description", "payload",
 
 @dataclass
 class Call:
-    """One request the bot made."""
+    """One request the bot made, and the result it was answered with (None for errors)."""
 
     method: str
     params: dict
     at: float = field(default_factory=time.monotonic)
+    result: object = None
 
 
 @dataclass
@@ -73,6 +74,7 @@ class BotApiSandbox:
         self._random = random.Random(seed)
         self._updates: list[dict] = []
         self._update_ids = itertools.count(1)
+        self._offset = 0  # the highest getUpdates offset seen: updates below it were received
         self._message_ids = itertools.count(1000)
         self._cond = threading.Condition()
         self._server: ThreadingHTTPServer | None = None
@@ -126,6 +128,11 @@ class BotApiSandbox:
             self._cond.notify_all()
         return update["update_id"]
 
+    def received(self, update_id: int) -> bool:
+        """Whether the bot confirmed receiving the update (a later getUpdates offset passed it)."""
+        with self._cond:
+            return self._offset > update_id
+
     def fail(self, method: str, status: int = 400, description: str = "Bad Request: injected",
              *, times: int | None = None, retry_after: int | None = None) -> None:  # fmt: skip
         """Answer `method` with an error (optionally only `times` times)."""
@@ -170,8 +177,14 @@ class BotApiSandbox:
 
     def answer(self, method: str, params: dict) -> tuple[int, dict]:
         """Record a call and build its HTTP status and JSON answer (also used without HTTP)."""
+        call = Call(method, params)
         with self._cond:
-            self.calls.append(Call(method, params))
+            self.calls.append(call)
+        status, payload = self._answer(method, params)
+        call.result = payload.get("result")
+        return status, payload
+
+    def _answer(self, method: str, params: dict) -> tuple[int, dict]:
         failure = self.failures.get(method)
         if failure and failure.times != 0:
             if failure.times is not None:
@@ -200,6 +213,7 @@ class BotApiSandbox:
         timeout = min(float(params.get("timeout") or 0), 2.0)
         deadline = time.monotonic() + timeout
         with self._cond:
+            self._offset = max(self._offset, offset)
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
             while not self._updates and time.monotonic() < deadline:
                 self._cond.wait(deadline - time.monotonic())

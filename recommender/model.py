@@ -62,24 +62,28 @@ class TrainedModel:
     features: tuple[str, ...] = field(default_factory=lambda: MODEL_FEATURES)
 
 
-class FillAllMissing(BaseEstimator, TransformerMixin):
-    """Set features that were entirely missing in training to 0 (e.g. no salon ever rated).
+class FillEmptyColumns(BaseEstimator, TransformerMixin):
+    """Features without a single value in training become 0 (at fit and predict time).
 
-    Gradient boosting handles NaN, but its binning fails on a column with no value at all.
+    They carry no signal, and scikit-learn's histogram booster fails to bin a column that is
+    entirely missing (e.g. `avg_rating` for imported history, which has no ratings).
     """
 
-    def fit(self, x, y=None) -> FillAllMissing:
+    def fit(self, x, y=None) -> FillEmptyColumns:
+        """Remember which columns are entirely missing."""
         self.empty_ = np.isnan(np.asarray(x, dtype=float)).all(axis=0)
         return self
 
     def transform(self, x) -> np.ndarray:
-        x = np.array(x, dtype=float)
-        x[:, self.empty_] = 0.0
-        return x
+        """A copy of `x` with the remembered columns set to 0."""
+        out = np.array(x, dtype=float)
+        out[:, self.empty_] = 0.0
+        return out
 
 
 def build_pipeline(config: ModelParams, calibrate: bool = False) -> Pipeline:
-    """A fresh unfitted pipeline: select MODEL_FEATURES, then (calibrated) gradient boosting."""
+    """A fresh unfitted pipeline: select MODEL_FEATURES, fill empty columns, then (calibrated)
+    gradient boosting."""
     columns = ColumnTransformer([("features", "passthrough", list(MODEL_FEATURES))],
                                 remainder="drop", verbose_feature_names_out=False)
     booster = HistGradientBoostingClassifier(
@@ -89,7 +93,9 @@ def build_pipeline(config: ModelParams, calibrate: bool = False) -> Pipeline:
         random_state=config.random_state,
     )
     classifier = CalibratedClassifierCV(booster, method="sigmoid", cv=3) if calibrate else booster
-    return Pipeline([("columns", columns), ("fill", FillAllMissing()), ("classifier", classifier)])
+    return Pipeline(
+        [("columns", columns), ("fill", FillEmptyColumns()), ("classifier", classifier)]
+    )
 
 
 def _sample(pairs: pd.DataFrame, params: ModelParams) -> tuple[pd.DataFrame, float]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -10,6 +11,9 @@ import pandas as pd
 from recommender import frames
 from recommender.timeutil import utc_from_ns
 from recommender.topics import TOPIC_KEYS, TOPICS
+
+if TYPE_CHECKING:
+    from recommender.simulator import Community
 
 # Planted signup model: logit p = B0 + sum of these weights times the member's terms.
 B0 = -5.2
@@ -57,22 +61,31 @@ def _events(
         title = " / ".join(f"{t['name'][1]}沙龙：{t['zh'][kw]}" for t in info)
         title += " · " + " & ".join(f"{t['name'][0]} salon: {t['en'][kw]}" for t in info)
         picks = rng.choice(6, size=3, replace=False)
-        desc = "" if rng.random() < 0.15 else (
-            "一起聊聊" + "、".join(t["zh"][j] for t in info for j in picks)
-            + ". We will discuss " + ", ".join(t["en"][j] for t in info for j in picks) + "."
+        desc = (
+            ""
+            if rng.random() < 0.15
+            else (
+                "一起聊聊"
+                + "、".join(t["zh"][j] for t in info for j in picks)
+                + ". We will discuss "
+                + ", ".join(t["en"][j] for t in info for j in picks)
+                + "."
+            )
         )
         rows.append((title, desc, ";".join(TOPIC_KEYS[i] for i in idx)))
-    events = pd.DataFrame({
-        "event_id": np.arange(1, n_salons + 1, dtype=np.int64),
-        "community_id": np.full(n_salons, community_id, dtype=np.int64),
-        "title": [r[0] for r in rows],
-        "description": [r[1] for r in rows],
-        "tags": [r[2] for r in rows],
-        "starts_at": pd.DatetimeIndex(starts).as_unit("ns"),
-        "capacity": np.nan,
-        "price": rng.choice([0.0, 0.0, 49.0, 99.0, 199.0], n_salons),
-        "created_at": pd.DatetimeIndex(created).as_unit("ns"),
-    })
+    events = pd.DataFrame(
+        {
+            "event_id": np.arange(1, n_salons + 1, dtype=np.int64),
+            "community_id": np.full(n_salons, community_id, dtype=np.int64),
+            "title": [r[0] for r in rows],
+            "description": [r[1] for r in rows],
+            "tags": [r[2] for r in rows],
+            "starts_at": pd.DatetimeIndex(starts).as_unit("ns"),
+            "capacity": np.nan,
+            "price": rng.choice([0.0, 0.0, 49.0, 99.0, 199.0], n_salons),
+            "created_at": pd.DatetimeIndex(created).as_unit("ns"),
+        }
+    )
     return events, topics
 
 
@@ -107,25 +120,42 @@ def simulate_salons(
         invited = invitable[idx]
         churned = win_end[idx] < (cutoff - start.value) // 86_400_000_000_000
         match = interests[:, topics[s]].sum(axis=1)[idx]
-        logit = (B0 + W_MATCH * match + W_ENGAGEMENT * engagement[idx]
-                 + W_ATTENDED * np.minimum(attended_count[idx], 3)
-                 + W_INVITED * (invited & ~holdout) + W_PAID * (events["price"].iat[s] > 0)
-                 + W_CHURNED * churned + rng.normal(0.0, 0.3))
+        logit = (
+            B0
+            + W_MATCH * match
+            + W_ENGAGEMENT * engagement[idx]
+            + W_ATTENDED * np.minimum(attended_count[idx], 3)
+            + W_INVITED * (invited & ~holdout)
+            + W_PAID * (events["price"].iat[s] > 0)
+            + W_CHURNED * churned
+            + rng.normal(0.0, 0.3)
+        )
         p = _sigmoid(logit)
-        _add(tru, event_id=np.full(idx.size, event_id), user_id=user_ids[idx],
-             probability=p.astype(np.float32))
-        _add(inv, event_id=np.full(invited.sum(), event_id), user_id=user_ids[idx[invited]],
-             sent_at=np.full(invited.sum(), cutoff + 3_600_000_000_000),
-             holdout=holdout[invited])
+        _add(
+            tru,
+            event_id=np.full(idx.size, event_id),
+            user_id=user_ids[idx],
+            probability=p.astype(np.float32),
+        )
+        _add(
+            inv,
+            event_id=np.full(invited.sum(), event_id),
+            user_id=user_ids[idx[invited]],
+            sent_at=np.full(invited.sum(), cutoff + 3_600_000_000_000),
+            holdout=holdout[invited],
+        )
         signed = rng.random(idx.size) < p
         r = rng.random(idx.size)
-        status = np.where(signed, YES, np.where(r < 0.12 * _sigmoid(engagement[idx]), NO,
-                                                np.where(r > 0.985, MAYBE, NONE)))
-        delay = (rng.beta(1.5, 3.0, idx.size) * (starts[s] - cutoff) // 1e9 * 1e9)
+        status = np.where(
+            signed,
+            YES,
+            np.where(r < 0.12 * _sigmoid(engagement[idx]), NO, np.where(r > 0.985, MAYBE, NONE)),
+        )
+        delay = rng.beta(1.5, 3.0, idx.size) * (starts[s] - cutoff) // 1e9 * 1e9
         if rng.random() < 0.7:
             capacity[s] = max(10.0, float(np.round(p.sum() * rng.uniform(0.5, 1.3))))
             order = np.flatnonzero(signed)[np.argsort(delay[signed], kind="stable")]
-            status[order[int(capacity[s]):]] = WAITLIST
+            status[order[int(capacity[s]) :]] = WAITLIST
         keep = status != NONE
         yes = status == YES
         attend = np.where(yes, rng.random(idx.size) < _sigmoid(1.2 + 0.5 * engagement[idx]), 0.0)
@@ -134,12 +164,49 @@ def simulate_salons(
         rating = np.clip(np.rint(2.8 + 2.5 * match + rng.normal(0, 0.6, idx.size)), 1, 5)
         rating = np.where((attend == 1.0) & (rng.random(idx.size) < 0.6), rating, np.nan)
         attended_count[idx] += attend == 1.0
-        _add(sig, event_id=np.full(keep.sum(), event_id), user_id=user_ids[idx][keep],
-             status=status[keep], responded_at=cutoff + delay[keep].astype(np.int64),
-             attended=attend[keep], rating=rating[keep])
+        _add(
+            sig,
+            event_id=np.full(keep.sum(), event_id),
+            user_id=user_ids[idx][keep],
+            status=status[keep],
+            responded_at=cutoff + delay[keep].astype(np.int64),
+            attended=attend[keep],
+            rating=rating[keep],
+        )
     events["capacity"] = capacity
-    return SalonSim(events=events, signups=_frame(sig), invitations=_frame(inv),
-                    truth=_frame(tru))
+    return SalonSim(events=events, signups=_frame(sig), invitations=_frame(inv), truth=_frame(tru))
+
+
+def planted_response(
+    community: Community, tags: list[str], now: pd.Timestamp, *, paid: bool = False
+) -> pd.DataFrame:
+    """The planted model's answer for a new salon on `tags` (topic keys), per member.
+
+    Columns: user_id, match (interest share on the tags), p_invited / p_uninvited (signing up
+    with or without an invitation), p_decline (saying no), p_attend (coming when going),
+    rating_mean (the feedback rating before noise). The simulator's own salons use the same
+    terms, so a demo that follows these probabilities behaves like the simulated history.
+    """
+    user_ids = community.members["user_id"].to_numpy()
+    topics = [t for t in tags if t in community.interests.columns]
+    match = community.interests.reindex(user_ids)[topics].sum(axis=1).to_numpy()
+    eng = community.engagement.reindex(user_ids).to_numpy(dtype=float)
+    signups = community.signups
+    attended = signups[signups["attended"] == 1.0].groupby("user_id").size()
+    attended = attended.reindex(user_ids, fill_value=0).to_numpy(dtype=float)
+    # Members active until the simulation's last day have not churned (as in the simulation).
+    churned = (community.active_until.reindex(user_ids) < min(now, community.end)).to_numpy()
+    logit = (B0 + W_MATCH * match + W_ENGAGEMENT * eng + W_ATTENDED * np.minimum(attended, 3)
+             + W_PAID * paid + W_CHURNED * churned)  # fmt: skip
+    return pd.DataFrame({
+        "user_id": user_ids,
+        "match": match,
+        "p_invited": _sigmoid(logit + W_INVITED),
+        "p_uninvited": _sigmoid(logit),
+        "p_decline": 0.12 * _sigmoid(eng),
+        "p_attend": _sigmoid(1.2 + 0.5 * eng),
+        "rating_mean": 2.8 + 2.5 * match,
+    })  # fmt: skip
 
 
 def _add(parts: dict[str, list[np.ndarray]], **arrays: np.ndarray) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -49,6 +49,10 @@ class Community:
     interests: pd.DataFrame
     start: pd.Timestamp
     end: pd.Timestamp
+    # Latent engagement and the end of each member's active window (index user_id): what the
+    # planted signup model uses beyond interests (see salon_sim.planted_response).
+    engagement: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
+    active_until: pd.Series = field(default_factory=lambda: pd.Series(dtype="datetime64[ns, UTC]"))
 
 
 def simulate_community(
@@ -120,7 +124,11 @@ def simulate_community(
                                columns=list(TOPIC_KEYS)),
         start=start,
         end=start + pd.Timedelta(days=n_days),
-    )
+        engagement=pd.Series(engagement, index=pd.Index(user_ids, name="user_id"),
+                             name="engagement"),
+        active_until=pd.Series(start + pd.to_timedelta(win_end, unit="D"),
+                               index=pd.Index(user_ids, name="user_id"), name="active_until"),
+    )  # fmt: skip
 
 
 def _draw_times(

@@ -68,6 +68,18 @@ async def test_organizer_toggles_attendance_of_going_members(app, fake_request, 
     assert rows[1001].attended is False and rows[1001].checked_in_at is None
 
 
+async def test_check_in_button_of_the_salon_card_opens_the_list(app, fake_request, db):
+    salon = await stored_salon(db, days=-0.01)
+    await stored_signup(db, salon.id, ZH_USER)
+    await press(app, f"S:m:{salon.id}")
+    card = last_call(fake_request, ME)
+    await press(app, buttons(card)["✅ Check in"])
+    page = last_call(fake_request, ME)
+    assert page.params["text"].startswith("Check-in for “读书会：三体”: 0 of 1 here.")
+    assert buttons(page)["⬜ 小明"] == f"S:t:{salon.id}:1001:0"
+    assert alerts(fake_request) == []
+
+
 async def test_toggle_refuses_members_not_going_and_cancelled_salons(app, fake_request, db):
     salon = await stored_salon(db, days=-0.01)
     await stored_signup(db, salon.id, WAITING, WAITLIST)

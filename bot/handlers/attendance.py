@@ -25,17 +25,18 @@ PAGE = 30
 
 
 async def on_button(update: Update, context: Context) -> None:
-    """S:a:<salon> (attendees), S:k:<salon>:<page> (check-in list), S:t:<salon>:<user>:<page>."""
+    """S:a:<salon> (attendees), S:k:<salon>[:<page>] (check-in list; the salon card's button
+    has no page), S:t:<salon>:<user>:<page>."""
     parsed = parse_callback(update.callback_query.data)
-    shapes = {"a": 1, "k": 2, "t": 3}
-    if parsed is None or shapes.get(parsed[0]) != len(parsed[1]):
+    shapes = {"a": (1,), "k": (1, 2), "t": (3,)}
+    if parsed is None or len(parsed[1]) not in shapes.get(parsed[0], ()):
         await tell(update, context.gettext(update)(STALE_BUTTON))
         return
     action, numbers = parsed
     if action == "a":
         await show_attendees(update, context, numbers[0])
     elif action == "k":
-        await show_checkin(update, context, numbers[0], numbers[1])
+        await show_checkin(update, context, numbers[0], numbers[1] if len(numbers) > 1 else 0)
     else:
         await toggle(update, context, *numbers)
 

@@ -153,14 +153,15 @@ def test_expected_turnout_interval():
     assert expected_turnout([0.01] * 3)[1] == 0.0
 
 
-def test_pipeline_fits_when_a_feature_was_never_observed():
-    from recommender.model import ModelParams, build_pipeline
-    from recommender.pairs import MODEL_FEATURES
-
-    rng = np.random.default_rng(0)
-    x = pd.DataFrame(rng.random((200, len(MODEL_FEATURES))), columns=list(MODEL_FEATURES))
-    x["avg_rating"] = np.nan  # e.g. imported history without ratings
-    y = (x["messages_30d"] > 0.5).astype(int)
-    pipeline = build_pipeline(ModelParams(min_samples_leaf=5)).fit(x, y)
-    p = pipeline.predict_proba(x.assign(avg_rating=4.0))[:, 1]
-    assert p[y.to_numpy() == 1].mean() > p[y.to_numpy() == 0].mean()
+def test_history_without_ratings_trains_and_scores(community):
+    """Imported history has no ratings: the all-missing avg_rating column must not break fitting."""
+    c = community
+    signups = c.signups.assign(rating=np.nan)
+    past = c.events["event_id"].iloc[:9].tolist()
+    for calibrate_min in (10**6, 1):  # plain booster, and the calibrated one (3 folds)
+        trained = train(c.members, c.rollups, c.events, signups, c.invitations,
+                        params=ModelParams(calibrate_min_positives=calibrate_min),
+                        event_ids=past)  # fmt: skip
+        assert trained.kind == "model"
+        scored = score(trained, c.members, c.rollups, c.events, signups, c.invitations, 12)
+        assert scored["probability"].between(0, 1).all() and scored["probability"].std() > 0

@@ -5,6 +5,7 @@ import pandas as pd
 import pandas.testing as pdt
 
 from recommender import frames
+from recommender.salon_sim import planted_response
 from recommender.simulator import simulate_community, write_history_csv
 
 
@@ -55,8 +56,10 @@ def test_signups_follow_interest_match():
     com = simulate_community(n_members=800, weeks=10, n_salons=8, seed=5)
     tags = com.events.set_index("event_id")["tags"].str.split(";")
     truth = com.truth.copy()
-    truth["match"] = [com.interests.loc[u, tags[e]].sum()
-                      for e, u in zip(truth["event_id"], truth["user_id"], strict=True)]
+    truth["match"] = [
+        com.interests.loc[u, tags[e]].sum()
+        for e, u in zip(truth["event_id"], truth["user_id"], strict=True)
+    ]
     high = truth.loc[truth["match"] > 0.6, "probability"].mean()
     low = truth.loc[truth["match"] < 0.1, "probability"].mean()
     assert high > 3 * low
@@ -80,8 +83,7 @@ def test_write_history_csv_round_trips_counts(tmp_path):
     assert messages["text"].notna().all()
     per_user = messages.groupby("user_id").size()
     expected = com.rollups.groupby("user_id")["messages"].sum()
-    pdt.assert_series_equal(per_user, expected[expected > 0], check_names=False,
-                            check_dtype=False)
+    pdt.assert_series_equal(per_user, expected[expected > 0], check_names=False, check_dtype=False)
     sent = pd.to_datetime(messages["sent_at"], utc=True)
     assert sent.min() >= com.start and sent.max() < com.end
     assert messages["reply_to_user_id"].notna().sum() == com.rollups["replies_sent"].sum()
@@ -101,3 +103,24 @@ def test_chunked_csv_without_texts_matches(tmp_path):
     hours = pd.to_datetime(messages["sent_at"], utc=True).dt.hour
     expected = com.rollups[list(frames.HOURS)].sum().to_numpy()
     np.testing.assert_array_equal(np.bincount(hours, minlength=24), expected)
+
+
+def test_planted_response_for_a_new_salon_follows_the_planted_model():
+    com = simulate_community(n_members=300, weeks=8, n_salons=4, seed=3)
+    now = com.end
+    truth = planted_response(com, ["ai"], now)
+    assert len(truth) == 300 and truth["user_id"].is_unique
+    assert (truth["p_invited"] > truth["p_uninvited"]).all()  # an invitation helps
+    fans = truth["match"] > 0.6
+    assert truth.loc[fans, "p_invited"].mean() > 2 * truth.loc[~fans, "p_invited"].mean()
+    # dormant members have left by the end of the simulation: the churn term applies
+    dormant = com.member_types.reindex(truth["user_id"]).to_numpy() == "dormant"
+    assert truth.loc[dormant, "p_invited"].mean() < truth.loc[~dormant, "p_invited"].mean()
+    paid = planted_response(com, ["ai"], now, paid=True)
+    assert (paid["p_invited"] < truth["p_invited"]).all()
+    assert truth["p_attend"].between(0, 1).all() and truth["p_decline"].max() <= 0.12
+    # after the simulated weeks, demand is like that of the simulated salons on the topic
+    later = planted_response(com, ["ai"], now + pd.Timedelta(hours=20))
+    assert later["p_invited"].sum() == truth["p_invited"].sum()
+    per_salon = com.truth.groupby("event_id")["probability"].sum()
+    assert later["p_uninvited"].sum() > 0.5 * per_salon.min()

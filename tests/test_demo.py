@@ -1,0 +1,73 @@
+"""End to end: `salonbot demo` runs the whole loop offline and its transcript shows each step."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+
+from sqlalchemy import func, select
+
+from storage.models import Campaign, Invitation, OutboxMessage, Poll, Salon, Signup
+from tests.e2e import ROOT
+from tests.imports import fetch
+
+
+def test_demo_runs_the_whole_loop_and_narrates_every_step(tmp_path):
+    out = tmp_path / "out"
+    env = {k: v for k, v in os.environ.items() if k != "SALONBOT_TOKEN"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "demo", "--members", "60", "--seed", "1",
+         "--out", str(out), "--lang", "en"],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    transcript = (out / "transcript.txt").read_text(encoding="utf-8")
+    assert transcript == done.stdout  # printed as it went, and kept
+    for heading in (
+        "1. A community and its history", "2. Nightly training", "3. An organizer creates a salon",
+        "4. Personal invitations, with a holdout", "5. Members answer",
+        "6. Reminders and the waitlist", "7. Check-in", "8. Feedback", "Done",
+    ):  # fmt: skip
+        assert f"━━ {heading}" in transcript
+    # training and segments
+    assert "· Segments: " in transcript and "Participation " in transcript
+    # the salon is created in one line, published and announced in the group
+    assert "→ bot: /newsalon " in transcript and "presses [✅ Publish]" in transcript
+    assert "🤖 bot → 👥 周末沙龙会 Weekend Salon Club:" in transcript
+    # the /invite preview, then the campaign with its holdout
+    assert "→ bot: /invite " in transcript and "Eligible members: " in transcript
+    assert (
+        "presses [✅ Send invitations]" in transcript
+        and "held out as the control group" in transcript
+    )
+    # members answer; reminders; check-in; feedback (in their own languages)
+    assert "You are in! See you there." in transcript or "报名成功" in transcript
+    assert "Now " in transcript and " going, " in transcript
+    assert "days later: the salon starts in 23 hours" in transcript
+    assert "Reminder: «" in transcript or "提醒：" in transcript
+    here = transcript.split("→ bot: /here ", 1)[1].splitlines()
+    assert here[1].startswith("🤖 bot → ") and here[2].lstrip(" │").startswith("✅")
+    assert "Check-in for “" in transcript
+    assert "📊 " in transcript and " votes “" in transcript and "average rating" in transcript
+
+    db_url = f"sqlite+aiosqlite:///{out / 'demo.db'}"
+
+    def scalars(statement) -> list:
+        return [row[0] for row in fetch(db_url, statement)]
+
+    [salon] = scalars(select(Salon).where(Salon.source_id.is_(None)))
+    assert salon.status == "published" and salon.going_count > 0
+    [campaign] = scalars(select(Campaign))
+    [holdout] = scalars(select(func.count()).where(Invitation.holdout.is_(True)))
+    [invited] = scalars(select(func.count()).where(Invitation.status == "sent"))
+    assert campaign.salon_id == salon.id and holdout >= 1 and invited >= 5
+    signups = scalars(select(Signup).where(Signup.salon_id == salon.id))
+    assert any(s.attended for s in signups) and any(s.rating for s in signups)
+    assert scalars(select(func.count()).select_from(Poll))[0] >= 1
+    kinds = {row.kind for row in scalars(select(OutboxMessage))}
+    assert {"invitation", "reminder", "feedback"} <= kinds
+    if importlib.util.find_spec("bot.handlers.stats") is not None:  # once /stats is merged
+        assert any(out.glob("*.png")), "the /stats step writes its charts"
