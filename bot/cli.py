@@ -11,6 +11,7 @@ from telegram.error import InvalidToken, NetworkError
 
 from bot.cli_import import add_import_parser
 from bot.cli_models import CliError, add_model_verbs
+from bot.cli_stats import add_stats_verb
 from bot.config import Config, ConfigError, load_config
 from bot.logs import setup_logging
 from storage.importers import ImportDataError
@@ -85,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub.set_defaults(func=func)
     add_model_verbs(verbs, common)
     add_import_parser(verbs, common)
+    add_stats_verb(verbs, common)
     return parser
 
 
@@ -98,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except CliError as error:
         print(f"salonbot: {error}", file=sys.stderr)
+        return 2
     except ImportDataError as error:
         print(f"salonbot: import failed, nothing was written: {error}", file=sys.stderr)
         return 2
