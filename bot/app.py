@@ -39,6 +39,7 @@ from bot.handlers import (
     newsalon,
     signups,
     start,
+    stats,
 )
 from bot.i18n import translations
 from bot.jobs import (
@@ -128,6 +129,12 @@ def register_organizers(app: Application, config: Config) -> None:
     app.add_handler(CallbackQueryHandler(manage.on_button, pattern=r"^S:(l|m|pub|drop|x|X)(:|$)"))
     app.add_handler(CallbackQueryHandler(attendance.on_button, pattern=r"^S:(a|k|t):"))
     app.add_handler(CallbackQueryHandler(stale_button, pattern=r"^S:"))
+    app.add_handler(CommandHandler("stats", stats.stats_command, filters=private))
+    app.add_handler(CommandHandler("export", stats.export_command, filters=private))
+    app.add_handler(CommandHandler(["stats", "export"], stats.group_stats,
+                                   filters=filters.ChatType.GROUPS))  # fmt: skip
+    app.add_handler(CallbackQueryHandler(stats.on_button, pattern=r"^T:"))
+    app.bot_data.deep_links["stats"] = stats.stats_deep_link
     app.job_queue.run_repeating(
         mark_no_shows_job, interval=config.schedule.tick_seconds, name="no_shows"
     )

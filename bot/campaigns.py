@@ -39,14 +39,14 @@ from storage.campaigns import (
     list_active_campaigns,
     list_salons_to_autostart,
     lock_campaign,
-    set_uplift,
 )
 from storage.frames_campaigns import candidates_frame, count_scores
-from storage.invitations import get_campaign_uplift, list_member_facts
+from storage.invitations import list_member_facts
 from storage.models import Campaign, Salon
 from storage.models.salons import SALON_PUBLISHED
 from storage.salons import get_salon
 from storage.send_hours import list_hour_counts
+from storage.stats_salons import list_campaigns_to_measure, measure_campaign
 from storage.types import utcnow
 
 logger = logging.getLogger(__name__)
@@ -281,9 +281,18 @@ async def run_due_waves(db: async_sessionmaker, config: Config) -> int:
             )
             if due or salon.starts_at <= now or now >= campaign.window_ends_at:
                 queued += await _run_wave(session, config, campaign, salon, now) or 0
-            uplift = await get_campaign_uplift(campaign_id, session=session)
-            await set_uplift(campaign_id, uplift.to_dict(), session=session)
+            await measure_campaign(campaign_id, session=session, now=now)
     return queued
+
+
+async def measure_campaigns(db: async_sessionmaker) -> int:
+    """Refresh the stored /stats figures of campaigns whose salon started < a day ago."""
+    async with db.begin() as session:
+        ids = await list_campaigns_to_measure(session=session, now=utcnow())
+    for campaign_id in ids:
+        async with db.begin() as session:
+            await measure_campaign(campaign_id, session=session, now=utcnow())
+    return len(ids)
 
 
 async def autostart_campaigns(db: async_sessionmaker, config: Config) -> int:

@@ -12,6 +12,7 @@ from telegram.error import InvalidToken, NetworkError
 from bot.cli_demo import add_demo_parser
 from bot.cli_import import add_import_parser
 from bot.cli_models import CliError, add_model_verbs
+from bot.cli_stats import add_stats_verb
 from bot.config import Config, ConfigError, load_config
 from bot.logs import setup_logging
 from storage.importers import ImportDataError
@@ -87,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_model_verbs(verbs, common)
     add_import_parser(verbs, common)
     add_demo_parser(verbs)
+    add_stats_verb(verbs, common)
     return parser
 
 

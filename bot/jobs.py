@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from bot.campaigns import autostart_campaigns, run_due_waves
+from bot.campaigns import autostart_campaigns, measure_campaigns, run_due_waves
 from bot.context import Context
 from bot.notices import queue_feedback, queue_lapsed, queue_offers, queue_reminder
 from storage.attendance import mark_no_shows
@@ -111,5 +111,6 @@ async def campaigns_job(context: Context) -> None:
     """Start automatic campaigns, send the waves that are due, refresh the uplift figures."""
     started = await autostart_campaigns(context.db, context.config)
     queued = await run_due_waves(context.db, context.config)
+    await measure_campaigns(context.db)
     if started or queued:
         logger.info("campaigns: %d started automatically, %d invitations queued", started, queued)

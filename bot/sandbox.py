@@ -233,6 +233,9 @@ class BotApiSandbox:
                  "can_edit_stories": False, "can_delete_stories": False}
                 for a in admins
             ]  # fmt: skip
+        if method == "sendMediaGroup":  # an array of messages, one per item
+            media = params.get("media") or []
+            return [self._message("sendPhoto", params) for _ in media]
         if method in SEND_METHODS or method.startswith("edit"):
             return self._message(method, params)
         return True

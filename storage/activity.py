@@ -201,7 +201,8 @@ async def _users_and_memberships(batch: _Batch, *, session: AsyncSession) -> Non
 
     for m in batch.messages:
         seen(m.user_id, m.user, m.source)
-        sightings.append(Sighting(m.community_id, m.user_id, m.sent_at, m.sent_at))
+        sightings.append(Sighting(m.community_id, m.user_id, m.sent_at, m.sent_at,
+                                  active_at=m.sent_at))  # fmt: skip
         if m.reply_to_user_id is not None:
             seen(m.reply_to_user_id, m.reply_to, m.source)
             if m.reply_to_sent_at is not None:
@@ -211,7 +212,9 @@ async def _users_and_memberships(batch: _Batch, *, session: AsyncSession) -> Non
         seen(e.user_id, e.user, e.source)
     for r in batch.reactions:
         seen(r.user_id, r.user, r.source)
-        sightings.append(Sighting(r.community_id, r.user_id, r.reacted_at, r.reacted_at))
+        active = r.reacted_at if r.added else None  # as in the rollups: given when added
+        sightings.append(Sighting(r.community_id, r.user_id, r.reacted_at, r.reacted_at,
+                                  active_at=active))  # fmt: skip
         if r.target_user_id is not None:
             seen(r.target_user_id, None, "import")
     for e in batch.members:

@@ -36,6 +36,7 @@ class Sighting:
     first_seen_at: datetime
     last_seen_at: datetime
     joined_at: datetime | None = None
+    active_at: datetime | None = None  # a message sent or a reaction given
 
 
 async def upsert_memberships(sightings: Iterable[Sighting], *, session: AsyncSession) -> None:
@@ -52,13 +53,15 @@ async def upsert_memberships(sightings: Iterable[Sighting], *, session: AsyncSes
             merged[s.community_id, s.user_id] = {
                 "community_id": s.community_id, "user_id": s.user_id,
                 "first_seen_at": s.first_seen_at, "last_seen_at": s.last_seen_at,
-                "joined_at": s.joined_at, "is_member": True,
+                "joined_at": s.joined_at, "last_active_at": s.active_at, "is_member": True,
             }  # fmt: skip
             continue
         row["first_seen_at"] = min(row["first_seen_at"], s.first_seen_at)
         row["last_seen_at"] = max(row["last_seen_at"], s.last_seen_at)
         if s.joined_at is not None:
             row["joined_at"] = max(row["joined_at"] or s.joined_at, s.joined_at)
+        if s.active_at is not None:
+            row["last_active_at"] = max(row["last_active_at"] or s.active_at, s.active_at)
     rows = [merged[key] for key in sorted(merged)]
     if not rows:
         return
@@ -73,6 +76,7 @@ def _merge_sightings(insert):
         "first_seen_at": _earlier(old.first_seen_at, new.first_seen_at),
         "last_seen_at": _later(old.last_seen_at, new.last_seen_at),
         "joined_at": _later(old.joined_at, new.joined_at),
+        "last_active_at": _later(old.last_active_at, new.last_active_at),
         "is_member": case((old.left_at.is_(None), True), (back, True), else_=old.is_member),
         "left_at": case((back, None), else_=old.left_at),
     }

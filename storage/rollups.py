@@ -1,4 +1,8 @@
-"""Daily activity rollups: counted in Python per batch, then added in one upsert."""
+"""Daily activity rollups: counted in Python per batch, then added in one upsert each.
+
+Two tables: per member (`activity_daily`, what the models read) and per community
+(`activity_community_daily`, what /stats reads), both from the same increments.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.bulk import execute_many
 from storage.models.activity import COUNTERS, HOURS, activity_daily
+from storage.models.community_daily import activity_community_daily
 
 COLUMNS = COUNTERS + HOURS
 (MESSAGES, CHARS, REPLIES_SENT, REPLIES_RECEIVED, REACTIONS_GIVEN, REACTIONS_RECEIVED) = range(6)
@@ -69,6 +74,27 @@ async def add_rollups(rollups: Rollups, *, session: AsyncSession) -> None:
         for (c, u, d), counts in sorted(rollups.days.items())  # one lock order: no deadlocks
     ]
     await execute_many(session, activity_daily, _add_increments, rows)
+    totals: dict[tuple[int, date], list[int]] = {}
+    for (c, _u, d), counts in rollups.days.items():
+        total = totals.setdefault((c, d), [0] * (2 + len(HOURS)))
+        total[0] += counts[MESSAGES]
+        total[1] += counts[REACTIONS_GIVEN]
+        for hour in range(len(HOURS)):
+            total[2 + hour] += counts[FIRST_HOUR + hour]
+    names = ("messages", "reactions", *HOURS)
+    community_rows = [
+        {"community_id": c, "day": d, **dict(zip(names, counts, strict=True))}
+        for (c, d), counts in sorted(totals.items())
+    ]
+    await execute_many(session, activity_community_daily, _add_community_increments,
+                       community_rows)  # fmt: skip
+
+
+def _add_community_increments(insert):
+    stmt = insert(activity_community_daily)
+    names = ("messages", "reactions", *HOURS)
+    set_ = {name: activity_community_daily.c[name] + stmt.excluded[name] for name in names}
+    return stmt.on_conflict_do_update(index_elements=["community_id", "day"], set_=set_)
 
 
 def _add_increments(insert):

@@ -9,6 +9,7 @@ from storage.models.activity import (
 )
 from storage.models.base import Base
 from storage.models.campaigns import Campaign, Invitation
+from storage.models.community_daily import CommunityDay
 from storage.models.core import DM_BLOCKED, DM_REACHABLE, DM_UNKNOWN, Community, Membership, User
 from storage.models.outbox import OutboxMessage
 from storage.models.polls import Poll
@@ -25,6 +26,7 @@ __all__ = [
     "Base",
     "Campaign",
     "Community",
+    "CommunityDay",
     "Invitation",
     "MemberScore",
     "MemberSegment",

@@ -57,6 +57,8 @@ class Invitation(Base):
     __tablename__ = "invitations"
     __table_args__ = (
         UniqueConstraint("salon_id", "user_id"),
+        # Covers /stats: group sizes and Σ p per salon, the group of each signup.
+        Index("ix_invitations_salon_user_holdout", "salon_id", "user_id", "holdout", "probability"),
         Index("ix_invitations_user_created", "user_id", "created_at"),
         Index("ix_invitations_campaign", "campaign_id"),
         Index("ix_invitations_outbox", "outbox_id"),

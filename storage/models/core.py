@@ -51,7 +51,12 @@ class Membership(Base):
     """A user's membership of a community, learned from messages, reactions and joins."""
 
     __tablename__ = "memberships"
-    __table_args__ = (Index("ix_memberships_user", "user_id"),)
+    __table_args__ = (
+        Index("ix_memberships_user", "user_id"),
+        Index("ix_memberships_community_active", "community_id", "last_active_at"),
+        Index("ix_memberships_community_joined", "community_id", "joined_at"),
+        Index("ix_memberships_community_left", "community_id", "left_at"),
+    )
 
     community_id: Mapped[int] = mapped_column(
         ForeignKey("communities.id", ondelete="CASCADE"), primary_key=True
@@ -63,4 +68,6 @@ class Membership(Base):
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     joined_at: Mapped[datetime | None]
     left_at: Mapped[datetime | None]
+    # The member's last message or reaction given (not being replied to, not joining).
+    last_active_at: Mapped[datetime | None]
     is_member: Mapped[bool] = mapped_column(default=True)

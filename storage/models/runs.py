@@ -38,6 +38,7 @@ class MemberSegment(Base):
     """A member's segment from the latest successful run of their community."""
 
     __tablename__ = "member_segments"
+    __table_args__ = (Index("ix_member_segments_community_segment", "community_id", "segment"),)
 
     community_id: Mapped[int] = mapped_column(
         ForeignKey("communities.id", ondelete="CASCADE"), primary_key=True

@@ -1,0 +1,291 @@
+"""/stats figures about salons and campaigns: the funnel, predicted turnout, uplift, the model.
+
+The signup side is one grouped query per call, covered by `ix_signups_salon_funnel` (no
+table row is visited). A campaign's side (group sizes, Σ p, signups per group) is measured
+by the campaigns tick (`measure_campaign`) and stored on the campaign, until a day after its
+salon started, after which it cannot change; a campaign without stored figures is measured
+live (covered by `ix_invitations_salon_user_holdout`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from recommender.selection import Uplift, uplift_interval
+from storage.campaigns import set_uplift
+from storage.invitations import SIGNED_UP, count_uplift_groups
+from storage.models import Campaign, Invitation, Salon, Signup
+from storage.models.salons import HOLDS_SEAT, WAITLIST
+from storage.runs import get_latest_run
+
+# Verdicts on a campaign's uplift (see docs/stats.md).
+RAISED, LOWERED, UNCLEAR, NO_HOLDOUT = "raised", "lowered", "unclear", "no_holdout"
+
+
+@dataclass
+class SalonFunnel:
+    """One salon from invitation to rating."""
+
+    salon_id: int
+    event_id: str  # the imported event_id, else the internal id
+    code: str
+    title: str
+    starts_at: datetime
+    capacity: int | None
+    invited: int = 0  # chosen for invitation (not the holdout), delivered or not
+    holdout: int = 0
+    joined: int = 0  # holding a seat: going or offered
+    joined_by_invitation: int = 0  # of those, through an invitation's Join button
+    waitlisted: int = 0
+    attended: int = 0
+    no_show: int = 0
+    rated: int = 0
+    rating_avg: float | None = None
+    predicted_turnout: float | None = None  # Σ p of the invited, at invitation time
+    invited_signups: int = 0  # invited members who signed up (the actual to compare)
+    holdout_signups: int = 0  # holdout members who signed up by themselves
+
+    @property
+    def joined_by_self(self) -> int:
+        """Joined without an invitation's button (/join, the group's button, imports)."""
+        return self.joined - self.joined_by_invitation
+
+    @property
+    def attendance_rate(self) -> float | None:
+        """Came / (came + no-show), of those whose attendance is known."""
+        known = self.attended + self.no_show
+        return self.attended / known if known else None
+
+    def to_json(self) -> dict:
+        """Plain values for JSON."""
+        data = asdict(self)
+        data["starts_at"] = self.starts_at.isoformat()
+        data["joined_by_self"] = self.joined_by_self
+        data["attendance_rate"] = self.attendance_rate
+        return data
+
+
+@dataclass
+class CampaignUplift:
+    """A campaign's signup rate against its holdout, with the verdict in plain words."""
+
+    campaign_id: int
+    salon_id: int
+    title: str
+    uplift: Uplift
+    verdict: str
+
+    def to_json(self) -> dict:
+        """Plain values for JSON."""
+        return {
+            "campaign_id": self.campaign_id,
+            "salon_id": self.salon_id,
+            "title": self.title,
+            **self.uplift.to_dict(),
+            "verdict": self.verdict,
+        }
+
+
+def uplift_verdict(uplift: Uplift) -> str:
+    """RAISED / LOWERED when the 95 % interval excludes 0, UNCLEAR when it includes 0."""
+    if uplift.low is None or uplift.high is None:
+        return NO_HOLDOUT
+    if uplift.low > 0:
+        return RAISED
+    if uplift.high < 0:
+        return LOWERED
+    return UNCLEAR
+
+
+@dataclass
+class ModelFigures:
+    """The community's latest successful model run and how it did on its last backtest."""
+
+    run_at: datetime | None = None
+    kind: str | None = None  # model | prior
+    reason: str | None = None
+    auc: float | None = None
+    baseline_auc: float | None = None  # the popularity baseline
+    stale: bool = False
+    age_days: float | None = None
+
+    def to_json(self) -> dict:
+        """Plain values for JSON."""
+        data = asdict(self)
+        data["run_at"] = self.run_at.isoformat() if self.run_at else None
+        return data
+
+
+async def list_salon_funnels(
+    salons: Sequence[Salon], *, session: AsyncSession
+) -> list[SalonFunnel]:
+    """The funnel of each salon, in the given order."""
+    funnels = {
+        s.id: SalonFunnel(
+            s.id, s.source_id or str(s.id), s.short_code, s.title, s.starts_at, s.capacity
+        )
+        for s in salons
+    }
+    ids = list(funnels)
+    if not ids:
+        return []
+    seat = Signup.status.in_(HOLDS_SEAT)
+    rows = await session.execute(
+        select(
+            Signup.salon_id,
+            func.count().filter(seat),
+            func.count().filter(seat, Signup.source == "invitation"),
+            func.count().filter(Signup.status == WAITLIST),
+            func.count().filter(Signup.attended.is_(True)),
+            func.count().filter(Signup.attended.is_(False)),
+            func.count(Signup.rating),
+            func.avg(Signup.rating),
+        )
+        .where(Signup.salon_id.in_(ids))
+        .group_by(Signup.salon_id)
+    )
+    for salon_id, joined, by_invitation, waitlisted, attended, no_show, rated, avg in rows:
+        f = funnels[salon_id]
+        f.joined, f.joined_by_invitation, f.waitlisted = joined, by_invitation, waitlisted
+        f.attended, f.no_show, f.rated = attended, no_show, rated
+        f.rating_avg = float(avg) if avg is not None else None
+    stored = await session.execute(
+        select(Campaign.salon_id, Campaign.uplift).where(Campaign.salon_id.in_(ids))
+    )
+    live = []
+    for salon_id, figures in stored:
+        if figures and "predicted_signups" in figures:
+            f = funnels[salon_id]
+            f.invited, f.holdout = figures["invited"], figures["holdout"]
+            f.invited_signups = figures["invited_signups"]
+            f.holdout_signups = figures["holdout_signups"]
+            f.predicted_turnout = figures["predicted_signups"]
+        else:
+            live.append(salon_id)
+    if live:
+        await _invitation_figures(funnels, live, session=session)
+    return [funnels[i] for i in ids]
+
+
+async def _invitation_figures(
+    funnels: dict[int, SalonFunnel], salon_ids: list[int], *, session: AsyncSession
+) -> None:
+    rows = await session.execute(
+        select(
+            Invitation.salon_id, Invitation.holdout, func.count(), func.sum(Invitation.probability)
+        )
+        .where(Invitation.salon_id.in_(salon_ids))
+        .group_by(Invitation.salon_id, Invitation.holdout)
+    )
+    for salon_id, holdout, count, total in rows:
+        f = funnels[salon_id]
+        if holdout:
+            f.holdout = count
+        else:
+            f.invited, f.predicted_turnout = count, float(total or 0.0)
+    groups = await count_signups_by_group(salon_ids, session=session)
+    for salon_id, (invited, holdout) in groups.items():
+        funnels[salon_id].invited_signups, funnels[salon_id].holdout_signups = invited, holdout
+
+
+async def measure_campaign(campaign_id: int, *, session: AsyncSession, now: datetime) -> dict:
+    """Store (and return) the campaign's groups, their signups, the uplift and Σ p."""
+    invited, holdout = await count_uplift_groups(campaign_id, session=session)
+    predicted = await session.scalar(
+        select(func.sum(Invitation.probability)).where(
+            Invitation.campaign_id == campaign_id, Invitation.holdout.is_(False)
+        )
+    )
+    uplift = uplift_interval(invited.signups, invited.members, holdout.signups, holdout.members)
+    figures = {
+        **uplift.to_dict(),
+        "predicted_signups": float(predicted or 0.0),
+        "measured_at": now.isoformat(),
+    }
+    await set_uplift(campaign_id, figures, session=session)
+    return figures
+
+
+async def list_campaigns_to_measure(*, session: AsyncSession, now: datetime) -> list[int]:
+    """Campaigns whose figures may still change: their salon started less than a day ago."""
+    rows = await session.scalars(
+        select(Campaign.id)
+        .join(Salon, Salon.id == Campaign.salon_id)
+        .where(Salon.starts_at > now - timedelta(days=1))
+        .order_by(Campaign.id)
+    )
+    return list(rows)
+
+
+async def count_signups_by_group(
+    salon_ids: Sequence[int], *, session: AsyncSession
+) -> dict[int, tuple[int, int]]:
+    """Salon id -> (signups of invited members, signups of holdout members).
+
+    A signup is any response except a decline (as `storage.invitations` counts uplift).
+    """
+    rows = await session.execute(
+        select(Signup.salon_id, Invitation.holdout, func.count())
+        .join(
+            Invitation,
+            and_(Invitation.salon_id == Signup.salon_id, Invitation.user_id == Signup.user_id),
+        )
+        .where(Signup.salon_id.in_(list(salon_ids)), Signup.status.in_(SIGNED_UP))
+        .group_by(Signup.salon_id, Invitation.holdout)
+    )
+    groups: dict[int, list[int]] = {}
+    for salon_id, holdout, count in rows:
+        groups.setdefault(salon_id, [0, 0])[1 if holdout else 0] = count
+    return {k: (v[0], v[1]) for k, v in groups.items()}
+
+
+async def list_campaign_uplifts(
+    funnels: Sequence[SalonFunnel], *, session: AsyncSession
+) -> list[CampaignUplift]:
+    """The uplift of each of these salons' campaigns (salons without one are skipped).
+
+    Intention to treat, as `storage.invitations.get_campaign_uplift`: everyone chosen counts.
+    """
+    by_salon = {f.salon_id: f for f in funnels}
+    if not by_salon:
+        return []
+    campaigns = await session.execute(
+        select(Campaign.id, Campaign.salon_id).where(Campaign.salon_id.in_(list(by_salon)))
+    )
+    found = {salon_id: campaign_id for campaign_id, salon_id in campaigns}
+    result = []
+    for salon_id, f in by_salon.items():
+        if salon_id not in found:
+            continue
+        uplift = uplift_interval(f.invited_signups, f.invited, f.holdout_signups, f.holdout)
+        result.append(
+            CampaignUplift(found[salon_id], salon_id, f.title, uplift, uplift_verdict(uplift))
+        )
+    return result
+
+
+async def get_model_figures(
+    community_id: int, *, session: AsyncSession, now: datetime, stale_after_days: int
+) -> ModelFigures:
+    """The latest successful run: when, which kind, AUC against the popularity baseline."""
+    run = await get_latest_run(community_id, session=session)
+    if run is None:
+        return ModelFigures()
+    at = run.finished_at or run.started_at
+    backtest = (run.metrics or {}).get("backtest") or {}
+    auc = (backtest.get("model") or {}).get("auc")
+    baseline = ((backtest.get("baselines") or {}).get("popularity") or {}).get("auc")
+    return ModelFigures(
+        run_at=at,
+        kind=run.kind,
+        reason=run.reason,
+        auc=auc,
+        baseline_auc=baseline,
+        stale=now - at > timedelta(days=stale_after_days),
+        age_days=round((now - at).total_seconds() / 86400, 2),
+    )

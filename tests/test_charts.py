@@ -1,0 +1,79 @@
+"""Charts render as PNG, and Chinese text is drawn with a CJK font (glyphs, not boxes)."""
+
+from __future__ import annotations
+
+import warnings
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from matplotlib import font_manager
+from matplotlib.ft2font import FT2Font
+
+from bot.charts import cjk_font, community_charts, funnel_chart
+from storage.stats import CommunityStats, DayActivity
+from storage.stats_salons import SalonFunnel
+
+PNG = b"\x89PNG\r\n\x1a\n"
+CHINESE = "读书会沙龙成员发言时段周一核心潜水消息表情回应已邀请到场缺席"
+
+
+def sample_stats() -> CommunityStats:
+    now = datetime(2026, 11, 27, 12, tzinfo=UTC)
+    stats = CommunityStats(1, "读书会", "Asia/Shanghai", 30, now, date(2026, 10, 29))
+    stats.daily = [
+        DayActivity(stats.period_start + timedelta(days=i), 10 + i, i) for i in range(30)
+    ]
+    stats.heatmap = [[(d * 24 + h) % 17 for h in range(24)] for d in range(7)]
+    stats.segments = {"core": 12, "lurkers": 80, "newcomers": 7}
+    stats.salons = [
+        SalonFunnel(
+            i,
+            str(i),
+            f"C{i}",
+            f"三体读书会 第{i}期",
+            now,
+            20,
+            invited=30,
+            holdout=3,
+            joined=12,
+            attended=9,
+            no_show=3,
+        )
+        for i in range(3)
+    ]
+    return stats
+
+
+def test_a_cjk_font_is_installed_and_covers_chinese():
+    family = cjk_font()
+    if family is None:
+        pytest.fail(
+            "No CJK-capable font found: Chinese chart titles would render as boxes. Install "
+            "one, e.g. `apt-get install -y fonts-noto-cjk` (or fonts-wqy-microhei)."
+        )
+    path = font_manager.findfont(
+        font_manager.FontProperties(family=family), fallback_to_default=False
+    )
+    charmap = FT2Font(path).get_charmap()
+    assert all(ord(ch) in charmap for ch in CHINESE), path
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_charts_render_without_missing_glyphs(language):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        charts = community_charts(sample_stats(), language)
+        single = funnel_chart(sample_stats().salons[:1], language)
+    missing = [str(w.message) for w in caught if "missing from font" in str(w.message)]
+    assert missing == []
+    assert [c.name for c in charts] == ["activity.png", "hours.png", "funnel.png", "segments.png"]
+    for png in [c.png for c in charts] + [single]:
+        assert png.startswith(PNG) and len(png) > 10_000
+        width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+        assert (width, height) == (1000, 640)
+
+
+def test_empty_community_still_renders():
+    stats = CommunityStats(1, "t", "UTC", 7, datetime.now(UTC), date.today())
+    charts = community_charts(stats, "en")
+    assert all(c.png.startswith(PNG) for c in charts)
