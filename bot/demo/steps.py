@@ -13,6 +13,7 @@ from bot.demo.driver import Demo
 from bot.demo.steps_answers import answers_step
 from bot.demo.steps_event import checkin_step, feedback_step, reminders_step
 from bot.demo.steps_salon import community_step, invite_step, salon_step, training_step
+from bot.demo.steps_stats import stats_step
 
 Step = Callable[[Demo], Awaitable[None]]
 
@@ -25,4 +26,5 @@ STEPS: list[Step] = [
     reminders_step,
     checkin_step,
     feedback_step,
+    stats_step,
 ]

@@ -171,15 +171,19 @@ async def feedback_step(demo: Demo) -> None:
             t.bot([call])
         demo.vote(person, call.result["poll"], rating - 1, show=first)
         await demo.settle()
-        calls = demo.new_calls()
         ratings.append(rating)
         if first:
+            # The bot answers a vote with a comment prompt; wait for it (it is sent directly).
+            await demo.sent(1, "the comment prompt", chat_id=person.user_id)
+            calls = demo.new_calls()
             t.bot(calls)
             prompt = next(c for c in calls if c.method == "sendMessage")
             comment = COMMENTS.get(person.language_code, COMMENTS["en"])
             demo.say(person, comment, reply_to_message=prompt.result)
             await demo.settle()
             demo.show_new()
+        else:
+            demo.new_calls()
     t.more(len(polls) - 1, _("{count} more polls were sent.").format(count=len(polls) - 1))
     average = sum(ratings) / len(ratings) if ratings else 0.0
     t.note(_("{answered} of {asked} answered; average rating {average:.1f} of 5.").format(
