@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
@@ -29,7 +28,8 @@ def test_demo_runs_the_whole_loop_and_narrates_every_step(tmp_path):
     for heading in (
         "1. A community and its history", "2. Nightly training", "3. An organizer creates a salon",
         "4. Personal invitations, with a holdout", "5. Members answer",
-        "6. Reminders and the waitlist", "7. Check-in", "8. Feedback", "Done",
+        "6. Reminders and the waitlist", "7. Check-in", "8. Feedback",
+        "9. The organizer reads /stats", "Done",
     ):  # fmt: skip
         assert f"━━ {heading}" in transcript
     # training and segments
@@ -69,5 +69,6 @@ def test_demo_runs_the_whole_loop_and_narrates_every_step(tmp_path):
     assert scalars(select(func.count()).select_from(Poll))[0] >= 1
     kinds = {row.kind for row in scalars(select(OutboxMessage))}
     assert {"invitation", "reminder", "feedback"} <= kinds
-    if importlib.util.find_spec("bot.handlers.stats") is not None:  # once /stats is merged
-        assert any(out.glob("*.png")), "the /stats step writes its charts"
+    charts = sorted(p.name for p in (out / "charts").glob("*.png"))
+    assert charts == ["activity.png", "funnel.png", "hours.png", "segments.png"]
+    assert all((out / "charts" / name).stat().st_size > 1000 for name in charts)
