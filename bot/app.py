@@ -105,6 +105,8 @@ def build_app(config: Config, *, request: BaseRequest | None = None) -> Applicat
     app.add_handler(CommandHandler("help", start.help_command))
     register_members(app, config)
     register_organizers(app, config)
+    # Any other button (forged, or from an old version): answered, so the client stops waiting.
+    app.add_handler(CallbackQueryHandler(stale_button))
     app.add_error_handler(errors.on_error)
 
     jobs = app.job_queue
