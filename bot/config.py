@@ -223,7 +223,9 @@ class Config(_Section):
 
 def _describe(error: ValidationError) -> str:
     first = error.errors()[0]
-    key = ".".join(str(part) for part in first["loc"]) or "config"
+    # Keys as written; an odd one (from a typo or a stray character) is quoted.
+    parts = [p if re.fullmatch(r"\w+", str(p)) else repr(p) for p in first["loc"]]
+    key = ".".join(str(part) for part in parts) or "config"
     message = first["msg"].removeprefix("Value error, ")
     if first["type"] == "extra_forbidden":
         message = "unknown key"
