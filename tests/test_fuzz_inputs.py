@@ -35,6 +35,7 @@ JSON = st.recursive(
     max_leaves=6,
 )
 _runs = itertools.count()
+PROVIDER_TOKEN = "284685063:TEST:ZjQ5NGE2MzQ1Mzkz"
 
 
 def counts(db_url: str) -> dict[str, int]:
@@ -185,19 +186,24 @@ def config_data(draw) -> dict:
     return data
 
 
+ENVIRONMENTS = st.sampled_from([
+    {}, {"SALONBOT_TOKEN": TOKEN, "SALONBOT_PAYMENTS_PROVIDER_TOKEN": PROVIDER_TOKEN}])  # fmt: skip
+
+
 @settings(max_examples=150, deadline=None)
-@given(data=config_data())
-def test_config_values_give_a_config_or_a_config_error(data):
+@given(data=config_data(), env=ENVIRONMENTS)
+def test_config_values_give_a_config_or_a_config_error(data, env):
     try:
-        config = parse_config(data, env={})
+        config = parse_config(data, env=env)
     except ConfigError as error:
         message = str(error)
         # The message starts with the key it is about (a section, or a quoted odd key).
         assert re.match(r"^(\w+|'[^']*'|\"[^\"]*\")(\.(\w+|'.*'|\".*\"))*: ", message), message
         assert message.split(".")[0].split(":")[0] in {*SECTIONS, "communities"}, message
-        assert TOKEN not in message and TOKEN.split(":")[1] not in message
+        assert TOKEN.split(":")[1] not in message and PROVIDER_TOKEN not in message
     else:
         assert isinstance(config, Config)
+        assert TOKEN not in repr(config) and PROVIDER_TOKEN not in repr(config)
 
 
 @settings(max_examples=60, deadline=None,

@@ -138,12 +138,13 @@ async def _send_export(update: Update, context: Context) -> None:
     async with context.db.begin() as session:
         data = await export_user_data(user_id, session=session)
     document = json.dumps(data, ensure_ascii=False, indent=1, default=str).encode("utf-8")
-    await update.callback_query.answer()
+    # Answered after the send: if it fails, the error handler answers with an apology.
     await context.bot.send_document(
         chat_id=user_id,
         document=InputFile(document, filename=f"my-data-{user_id}.json"),
         caption=_("Everything I store about you, as JSON."),
     )
+    await update.callback_query.answer()
 
 
 async def _delete(update: Update, context: Context) -> None:
