@@ -12,7 +12,7 @@ import io
 import itertools
 import re
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.cli import main
@@ -111,6 +111,14 @@ def test_history_csv_rows(tmp_path, db_url, capsys, row, raw):
     importer.run(capsys, "history", str(folder), where="messages.csv")
 
 
+def test_members_csv_with_a_digit_int_cannot_read(tmp_path, db_url, capsys):
+    importer = Importer(tmp_path, db_url)
+    folder = tmp_path / "digits"
+    folder.mkdir()
+    (folder / "members.csv").write_text("community_id,user_id\n²,11\n", encoding="utf-8")
+    importer.run(capsys, "history", str(folder), where="members.csv")
+
+
 KEYS = ["id", "type", "date", "date_unixtime", "from", "from_id", "text", "text_entities",
         "reply_to_message_id", "reactions", "actor_id", "action", "edited_unixtime",
         "forwarded_from", "members"]  # fmt: skip
@@ -118,6 +126,7 @@ KEYS = ["id", "type", "date", "date_unixtime", "from", "from_id", "text", "text_
 
 @FILES
 @given(index=st.integers(0, 9), key=st.sampled_from(KEYS), value=JSON, top=st.booleans())
+@example(index=2, key="from_id", value="user²", top=False)  # isdigit() but not int()
 def test_telegram_export_fragments(tmp_path, db_url, capsys, index, key, value, top):
     importer = Importer(tmp_path, db_url)
     data = export_like_sample()
