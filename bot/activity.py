@@ -76,6 +76,18 @@ class ActivityBuffer:
         if len(pending) >= self.batch_size and time.monotonic() >= self._retry_at:
             self.flush_soon()
 
+    def forget(self, user_id: int) -> int:
+        """Drop the member's pending events and links to them (their data is being deleted)."""
+        before = len(self.pending)
+        kept = deque(e for e in self.pending if getattr(e, "user_id", None) != user_id)
+        for event in kept:
+            if getattr(event, "reply_to_user_id", None) == user_id:
+                event.reply_to_user_id, event.reply_to = None, None
+            if getattr(event, "target_user_id", None) == user_id:
+                event.target_user_id = None
+        self.pending = kept
+        return before - len(kept)
+
     def flush_soon(self) -> None:
         """Start a flush in the background unless one is running (never waits)."""
         if self._task is None and self.pending:

@@ -37,6 +37,7 @@ from bot.handlers import (
     manage,
     members,
     newsalon,
+    privacy,
     signups,
     start,
     stats,
@@ -105,6 +106,8 @@ def build_app(config: Config, *, request: BaseRequest | None = None) -> Applicat
     app.add_handler(CommandHandler("help", start.help_command))
     register_members(app, config)
     register_organizers(app, config)
+    # Any other button (forged, or from an old version): answered, so the client stops waiting.
+    app.add_handler(CallbackQueryHandler(stale_button))
     app.add_error_handler(errors.on_error)
 
     jobs = app.job_queue
@@ -150,9 +153,10 @@ def register_members(app: Application, config: Config) -> None:
     app.add_handler(CommandHandler("join", signups.join_command, filters=private))
     app.add_handler(CommandHandler("leave", signups.leave_command, filters=private))
     app.add_handler(CommandHandler("mysalons", members.my_salons, filters=private))
+    app.add_handler(CommandHandler("privacy", privacy.privacy_command, filters=private))
     app.add_handler(
         CommandHandler(
-            ["events", "join", "leave", "mysalons"],
+            ["events", "join", "leave", "mysalons", "privacy"],
             members.open_private_chat,
             filters=filters.ChatType.GROUPS,
         )
@@ -160,12 +164,14 @@ def register_members(app: Application, config: Config) -> None:
     app.add_handler(CallbackQueryHandler(signups.join_button, pattern=r"^J:"))
     app.add_handler(CallbackQueryHandler(signups.leave_button, pattern=r"^L:"))
     app.add_handler(CallbackQueryHandler(signups.claim_button, pattern=r"^C:"))
+    app.add_handler(CallbackQueryHandler(privacy.on_button, pattern=r"^P:"))
     app.add_handler(PollAnswerHandler(feedback.poll_answer))
     # Its own group: other features may handle private replies too.
     comment = private & filters.REPLY & filters.TEXT & ~filters.COMMAND
     app.add_handler(MessageHandler(comment, feedback.save_comment), group=1)
     app.bot_data.deep_links["j"] = signups.join_deep_link
     app.bot_data.deep_links["events"] = members.events_deep_link
+    app.bot_data.deep_links["privacy"] = privacy.privacy_deep_link
 
     tick = config.schedule.tick_seconds
     app.bot_data.dispatcher = Dispatcher(config.messaging)

@@ -38,7 +38,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     from storage.migrate import head_revision, upgrade
 
     config = load_config(args.config, require_token=False)
-    setup_logging(config.logging.level, [config.telegram.token])
+    setup_logging(config.logging.level, config.secrets)
     upgrade(config.database.url)
     print(f"database is at revision {head_revision(config.database.url)}")
     return 0
@@ -50,7 +50,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from storage.migrate import upgrade
 
     config: Config = load_config(args.config)
-    setup_logging(config.logging.level, [config.telegram.token, config.telegram.webhook.secret])
+    setup_logging(config.logging.level, config.secrets)
     if config.database.migrate_on_start:
         upgrade(config.database.url)
     app = build_app(config)

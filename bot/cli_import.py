@@ -52,7 +52,7 @@ def _run(config: Config, work: Callable[[AsyncSession], Awaitable[object]]) -> o
     """Migrate if configured, then run `work` in one transaction with communities synced."""
     from storage.migrate import upgrade
 
-    setup_logging(config.logging.level, [config.telegram.token])
+    setup_logging(config.logging.level, config.secrets)
     if config.database.migrate_on_start:
         upgrade(config.database.url)
 

@@ -23,6 +23,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("join", N_("Sign up for a salon: /join CODE")),
     Command("leave", N_("Give up your seat: /leave CODE")),
     Command("mysalons", N_("The salons you signed up for")),
+    Command("privacy", N_("Your data: see it, stop tracking or invitations, delete it")),
     Command("here", N_("Check in at a salon with its check-in code")),
     Command("newsalon", N_("Create a salon (step by step, or in one line)"), organizer=True),
     Command("salons", N_("Your salons: edit, cancel, attendees, check-in"), organizer=True),

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 TOKEN_ENV = "SALONBOT_TOKEN"
+PROVIDER_TOKEN_ENV = "SALONBOT_PAYMENTS_PROVIDER_TOKEN"
 _TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 LANGUAGES = ("zh", "en")
 
@@ -34,11 +35,11 @@ class WebhookConfig(_Section):
     port: int = Field(8443, ge=1, le=65535)
     url: str = ""
     path: str = "telegram"
-    secret: str = ""
+    secret: str = Field("", repr=False)
 
 
 class TelegramConfig(_Section):
-    token: str = ""
+    token: str = Field("", repr=False)
     api_base_url: str = "https://api.telegram.org/bot"
     mode: Literal["polling", "webhook"] = "polling"
     webhook: WebhookConfig = WebhookConfig()
@@ -193,6 +194,11 @@ class LimitsConfig(_Section):
     window_seconds: float = Field(10.0, gt=0)
 
 
+class PaymentsConfig(_Section):
+    # Telegram Stars (currency XTR) need no provider token; other currencies do.
+    provider_token: str = Field("", repr=False)
+
+
 class LoggingConfig(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -207,6 +213,7 @@ class Config(_Section):
     privacy: PrivacyConfig = PrivacyConfig()
     models: ModelsConfig = ModelsConfig()
     limits: LimitsConfig = LimitsConfig()
+    payments: PaymentsConfig = PaymentsConfig()
     logging: LoggingConfig = LoggingConfig()
 
     @model_validator(mode="after")
@@ -216,6 +223,11 @@ class Config(_Section):
             raise ValueError("communities: the same chat_id is configured twice")
         return self
 
+    @property
+    def secrets(self) -> list[str]:
+        """Values that must never appear in a log line (the log formatter redacts them)."""
+        return [self.telegram.token, self.telegram.webhook.secret, self.payments.provider_token]
+
     def community(self, chat_id: int) -> CommunityConfig | None:
         """The configured community with this chat id, if any."""
         return next((c for c in self.communities if c.chat_id == chat_id), None)
@@ -223,7 +235,9 @@ class Config(_Section):
 
 def _describe(error: ValidationError) -> str:
     first = error.errors()[0]
-    key = ".".join(str(part) for part in first["loc"]) or "config"
+    # Keys as written; an odd one (from a typo or a stray character) is quoted.
+    parts = [p if re.fullmatch(r"\w+", str(p)) else repr(p) for p in first["loc"]]
+    key = ".".join(str(part) for part in parts) or "config"
     message = first["msg"].removeprefix("Value error, ")
     if first["type"] == "extra_forbidden":
         message = "unknown key"
@@ -235,10 +249,11 @@ def _describe(error: ValidationError) -> str:
 def parse_config(data: dict, *, require_token: bool = True, env: dict | None = None) -> Config:
     """Validate a config mapping; the token env var overrides the file."""
     env = os.environ if env is None else env
-    if env.get(TOKEN_ENV):
-        telegram = dict(data.get("telegram") or {})
-        telegram["token"] = env[TOKEN_ENV]
-        data = {**data, "telegram": telegram}
+    for variable, section, key in ((TOKEN_ENV, "telegram", "token"),
+                                   (PROVIDER_TOKEN_ENV, "payments", "provider_token")):  # fmt: skip
+        # A section that is not a table is left as it is, for validation to report.
+        if env.get(variable) and isinstance(data.get(section, {}), dict):
+            data = {**data, section: {**data.get(section, {}), key: env[variable]}}
     try:
         config = Config.model_validate(data)
     except ValidationError as error:

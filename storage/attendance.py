@@ -97,7 +97,8 @@ async def check_in_by_code(
     """Check a member in by the salon's check-in code (or short code) during the event."""
     now = now or utcnow()
     code = code.strip().upper()
-    if not code or len(code) > 16:
+    # Codes are ASCII letters and digits; anything else (NUL included) matches no salon.
+    if not code or len(code) > 16 or not (code.isascii() and code.isalnum()):
         return CheckIn.UNKNOWN_CODE, None
     salons = list(
         await session.scalars(

@@ -26,6 +26,11 @@ def in_communities(column, community_id: int | Sequence[int] | None):
     return column.in_(list(community_id))
 
 
+def _opted_out():
+    """The ids of members who stopped tracking (a subquery)."""
+    return select(User.id).where(User.tracking_opt_out.is_(True))
+
+
 def _utc(values: pd.Series) -> pd.Series:
     return pd.to_datetime(values, utc=True)
 
@@ -33,10 +38,16 @@ def _utc(values: pd.Series) -> pd.Series:
 async def rollups_frame(
     community_id: int | Sequence[int] | None, *, session: AsyncSession
 ) -> pd.DataFrame:
-    """ROLLUPS: one row per member and UTC day; `day` is UTC midnight, counters int64."""
+    """ROLLUPS: one row per member and UTC day; `day` is UTC midnight, counters int64.
+
+    Members who stopped tracking are left out (their rows stay until they delete them).
+    """
     query = (
         select(*(activity_daily.c[name] for name in ROLLUP_COLUMNS))
-        .where(in_communities(activity_daily.c.community_id, community_id))
+        .where(
+            in_communities(activity_daily.c.community_id, community_id),
+            activity_daily.c.user_id.not_in(_opted_out()),
+        )
         .order_by(activity_daily.c.user_id, activity_daily.c.day)
     )
     rows = (await session.execute(query)).all()
@@ -49,7 +60,10 @@ async def rollups_frame(
 async def members_frame(
     community_id: int | Sequence[int] | None, *, session: AsyncSession
 ) -> pd.DataFrame:
-    """Current human members: when they joined (NaT if unknown), DM-reachable, opted out."""
+    """Current human members: when they joined (NaT if unknown), DM-reachable, opted out.
+
+    Members who stopped tracking are left out: the models neither learn from nor score them.
+    """
     query = (
         select(
             Membership.community_id,
@@ -65,6 +79,7 @@ async def members_frame(
             in_communities(Membership.community_id, community_id),
             Membership.is_member.is_(True),
             User.is_bot.is_(False),
+            User.tracking_opt_out.is_(False),
         )
         .order_by(Membership.user_id)
     )
@@ -81,10 +96,17 @@ async def texts_frame(
     session: AsyncSession,
     since: datetime | None = None,
 ) -> pd.DataFrame:
-    """Stored message texts (only kept with [privacy] store_text), oldest first."""
+    """Stored message texts (only kept with [privacy] store_text), oldest first.
+
+    Texts of members who stopped tracking are left out.
+    """
     query = select(
         GroupMessage.community_id, GroupMessage.user_id, GroupMessage.sent_at, GroupMessage.text
-    ).where(in_communities(GroupMessage.community_id, community_id), GroupMessage.text.is_not(None))
+    ).where(
+        in_communities(GroupMessage.community_id, community_id),
+        GroupMessage.text.is_not(None),
+        GroupMessage.user_id.not_in(_opted_out()),
+    )
     if since is not None:
         query = query.where(GroupMessage.sent_at >= since)
     rows = (await session.execute(query.order_by(GroupMessage.sent_at, GroupMessage.id))).all()

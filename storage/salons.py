@@ -78,10 +78,10 @@ async def find_salon(
 ) -> Salon | None:
     """A salon by internal id, short code (any case) or imported source id."""
     ref = ref.strip()
-    if not ref or len(ref) > 64:
+    if not ref or len(ref) > 64 or "\x00" in ref:  # PostgreSQL text cannot hold NUL
         return None
     conditions = [Salon.short_code == ref.upper(), Salon.source_id == ref]
-    if ref.isdigit() and len(ref) < 19:
+    if ref.isascii() and ref.isdigit() and len(ref) < 19:  # not "²": isdigit() but no int
         conditions.append(Salon.id == int(ref))
     query = select(Salon).where(or_(*conditions))
     if community_ids is not None:

@@ -96,3 +96,14 @@ def test_cli_exits_2_with_the_key_and_creates_nothing(tmp_path, capsys, monkeypa
 def test_missing_config_file_exits_2(tmp_path, capsys):
     assert main(["run", "--config", str(tmp_path / "nope.toml")]) == 2
     assert "config file not found" in capsys.readouterr().err
+
+
+def test_payment_provider_token_from_file_or_environment_is_never_shown():
+    data = {"telegram": {"token": TOKEN}, "payments": {"provider_token": "1:TEST:file"}}
+    assert parse_config(data, env={}).payments.provider_token == "1:TEST:file"
+    env = {"SALONBOT_PAYMENTS_PROVIDER_TOKEN": "2:TEST:env"}
+    config = parse_config(data, env=env)
+    assert config.payments.provider_token == "2:TEST:env"
+    assert "2:TEST:env" not in repr(config) and TOKEN not in repr(config)
+    assert set(config.secrets) >= {TOKEN, "2:TEST:env"}
+    assert parse_config({"telegram": {"token": TOKEN}}, env={}).payments.provider_token == ""

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from bot.throttle import Throttle
 from storage.models import User
 from tests.conftest import make_config
-from tests.updates import EN_USER, ZH_USER, message
+from tests.updates import EN_USER, ZH_USER, callback, message
 
 
 def test_throttle_window_slides():
@@ -43,3 +43,27 @@ async def test_flooding_member_is_refused_and_nothing_is_written(db_url, fake_re
         users = (await session.scalars(select(User.id))).all()
     assert users == [ZH_USER["id"]]  # the refused /start registered nobody
     assert fake_request.sent_texts(ZH_USER["id"])[0].startswith("你好")
+
+
+async def test_button_presses_count_towards_the_limit_and_refused_ones_change_nothing(
+    db_url, fake_request, db
+):
+    from bot.app import build_app
+
+    app = build_app(make_config(db_url, limits={"commands_per_user": 2, "window_seconds": 60}),
+                    request=fake_request)  # fmt: skip
+    await app.initialize()
+    await app.post_init(app)
+    try:
+        await app.process_update(callback("P:see", EN_USER, bot=app.bot))
+        await app.process_update(message("/privacy", EN_USER, bot=app.bot))
+        await app.process_update(callback("P:trk:0", EN_USER, bot=app.bot))  # the third: refused
+        await app.process_update(callback("P:inv:0", EN_USER, bot=app.bot))
+    finally:
+        await app.post_shutdown(app)
+        await app.shutdown()
+    assert len(fake_request.calls_to("sendDocument")) == 1
+    answers = [c.params.get("text") for c in fake_request.calls_to("answerCallbackQuery")]
+    assert answers[-2:] == ["You are sending commands too fast. Please wait a few seconds."] * 2
+    async with db.begin() as session:
+        assert (await session.scalars(select(User.id))).all() == []  # no choice was stored

@@ -88,7 +88,7 @@ async def open_private_chat(update: Update, context: Context) -> None:
     _ = context.gettext(update)
     command = update.effective_message.text.split()[0].split("@")[0].lstrip("/")
     args = context.args or []
-    payload = "events"
+    payload = "privacy" if command == "privacy" else "events"
     if command == "join" and len(args) == 1 and PAYLOAD_RE.match(f"j_{args[0]}"):
         payload = f"j_{args[0]}"
     url = f"https://t.me/{context.bot.username}?start={payload}"

@@ -35,7 +35,7 @@ from storage.users import upsert_user
 def callback_salon_id(update: Update) -> int | None:
     """The salon id in `X:<id>` callback data, or None when the data is malformed."""
     _prefix, _sep, rest = (update.callback_query.data or "").partition(":")
-    return int(rest) if rest.isdigit() and len(rest) < 19 else None
+    return int(rest) if rest.isascii() and rest.isdigit() and len(rest) < 19 else None
 
 
 async def resolve_salon_id(context: Context, ref: str) -> int | None:

@@ -57,6 +57,12 @@ HISTORY_FILES: list[HistoryFile] = [
 ]
 
 
+def _integer(text: str) -> bool:
+    """Whether int() takes it: ASCII digits only ("²" passes isdigit() but not int())."""
+    digits = text.removeprefix("-")
+    return digits.isascii() and digits.isdigit()
+
+
 async def add_missing_communities(directory: Path, *, session: AsyncSession) -> list[int]:
     """Create the communities members.csv names that the database does not know yet."""
     path = Path(directory) / "members.csv"
@@ -64,7 +70,7 @@ async def add_missing_communities(directory: Path, *, session: AsyncSession) -> 
         return []
     with path.open(newline="", encoding="utf-8-sig") as f:
         ids = {int(r["community_id"]) for r in csv.DictReader(f)
-               if (r.get("community_id") or "").strip().lstrip("-").isdigit()}  # fmt: skip
+               if _integer((r.get("community_id") or "").strip())}  # fmt: skip
     new = sorted(ids - set(await list_community_ids(session=session)))
     await upsert_communities(
         [CommunityInfo(cid, f"Community {cid}", "UTC", "en") for cid in new], session=session

@@ -141,7 +141,7 @@ def unique_names(messages: list) -> dict[str, int]:
             continue
         for name_key, id_key in (("from", "from_id"), ("actor", "actor_id")):
             name, uid = m.get(name_key), m.get(id_key)
-            user = isinstance(uid, str) and uid.startswith("user") and uid[4:].isdigit()
+            user = isinstance(uid, str) and re.fullmatch(r"user[0-9]{1,19}", uid) is not None
             if isinstance(name, str) and user:
                 ids[name].add(int(uid[4:]))
     return {name: next(iter(found)) for name, found in ids.items() if len(found) == 1}

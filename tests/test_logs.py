@@ -1,0 +1,34 @@
+"""The redacting log formatter: secrets never printed, whatever their case or place."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+from bot.logs import setup_logging
+from tests.conftest import TOKEN
+
+
+def test_secrets_are_redacted_in_messages_arguments_and_tracebacks_in_any_case():
+    stream = io.StringIO()
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    try:
+        setup_logging("DEBUG", [TOKEN, "webhook-secret-0123456789", ""], stream)
+        log = logging.getLogger("salonbot.test")
+        log.debug("url https://api.telegram.org/bot%s/getMe", TOKEN)
+        log.warning("described: %s", f"No chat for bot{TOKEN}".capitalize())
+        try:
+            raise RuntimeError(f"header WEBHOOK-SECRET-0123456789 {TOKEN.upper()}")
+        except RuntimeError:
+            log.exception("failed")
+    finally:
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+        for handler in handlers:
+            root.addHandler(handler)
+        root.setLevel(level)
+    text = stream.getvalue()
+    assert text.count("[redacted]") == 5, text
+    assert TOKEN.split(":")[1].lower() not in text.lower()
+    assert "webhook-secret" not in text.lower()
