@@ -253,22 +253,53 @@ def _write_campaigns(db, community, salon_ids: dict[int, int], now: datetime, rn
         probability = rng.beta(2, 8, n)
         # What the campaigns tick stores (storage.stats_salons.measure_campaign).
         joined = inv["user_id"].isin(signed[signed["event_id"] == event_id]["user_id"]).to_numpy()
-        uplift = uplift_interval(int((joined & ~holdout).sum()), int((~holdout).sum()),
-                                 int((joined & holdout).sum()), int(holdout.sum()))
-        stored = {**uplift.to_dict(), "predicted_signups": float(probability[~holdout].sum()),
-                  "measured_at": now.isoformat()}
-        _insert(db, "campaigns", {
-            "id": [campaign_id], "salon_id": [salon_id], "community_id": [COMMUNITY],
-            "status": ["finished"], "auto": [0], "min_probability": [0.0],
-            "holdout_share": [0.1], "seed": [campaign_id], "overbook": [1.15],
-            "wave_hours": [24.0], "spread_hours": [12.0], "window_ends_at": [created],
-            "waves": [1], "created_at": [created], "uplift": [json.dumps(stored)]})
-        total += _insert(db, "invitations", {
-            "campaign_id": [campaign_id] * n, "salon_id": [salon_id] * n,
-            "user_id": _py(inv["user_id"]), "wave": [1] * n, "holdout": _py(holdout.astype(int)),
-            "probability": probability.tolist(), "segment": ["unknown"] * n,
-            "status": np.where(holdout, "withheld", "sent").tolist(),
-            "created_at": [created] * n})
+        uplift = uplift_interval(
+            int((joined & ~holdout).sum()),
+            int((~holdout).sum()),
+            int((joined & holdout).sum()),
+            int(holdout.sum()),
+        )
+        stored = {
+            **uplift.to_dict(),
+            "predicted_signups": float(probability[~holdout].sum()),
+            "measured_at": now.isoformat(),
+        }
+        _insert(
+            db,
+            "campaigns",
+            {
+                "id": [campaign_id],
+                "salon_id": [salon_id],
+                "community_id": [COMMUNITY],
+                "status": ["finished"],
+                "auto": [0],
+                "min_probability": [0.0],
+                "holdout_share": [0.1],
+                "seed": [campaign_id],
+                "overbook": [1.15],
+                "wave_hours": [24.0],
+                "spread_hours": [12.0],
+                "window_ends_at": [created],
+                "waves": [1],
+                "created_at": [created],
+                "uplift": [json.dumps(stored)],
+            },
+        )
+        total += _insert(
+            db,
+            "invitations",
+            {
+                "campaign_id": [campaign_id] * n,
+                "salon_id": [salon_id] * n,
+                "user_id": _py(inv["user_id"]),
+                "wave": [1] * n,
+                "holdout": _py(holdout.astype(int)),
+                "probability": probability.tolist(),
+                "segment": ["unknown"] * n,
+                "status": np.where(holdout, "withheld", "sent").tolist(),
+                "created_at": [created] * n,
+            },
+        )
     return total
 
 

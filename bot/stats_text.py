@@ -75,7 +75,7 @@ def community_text(stats: CommunityStats, language: str) -> str:
         lines.append(
             _("… and {count} earlier salons (all of them in /export).").format(count=hidden)
         )
-    lines += ["", *model_lines(s.model, s.timezone, language, s)]
+    lines += ["", *model_lines(s.model, s.timezone, language)]
     lines += [
         "",
         _("💰 Revenue: gross {gross}, refunds {refunds}, net {net}: no paid salons yet.").format(
@@ -137,9 +137,7 @@ def salon_lines(
     return lines
 
 
-def model_lines(
-    model: ModelFigures, timezone: str, language: str, stats: CommunityStats | None = None
-) -> list[str]:
+def model_lines(model: ModelFigures, timezone: str, language: str) -> list[str]:
     """The model's last run, its AUC against the popularity baseline, and warnings."""
     _ = translations(language).gettext
     lines = [_("🤖 Model")]
