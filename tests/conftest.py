@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
+from hypothesis import settings
 from sqlalchemy.engine import make_url
 
 from bot.app import build_app
@@ -18,6 +19,12 @@ from storage.db import create_engine, session_factory
 from storage.migrate import upgrade
 from tests.fakes import FakeRequest
 from tests.updates import COMMUNITY_ID, ORGANIZER
+
+# In CI the fuzz tests run a fixed sequence of examples, so a green run is repeatable; locally
+# every run draws new examples (and Hypothesis keeps and replays the failures it finds).
+settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 POSTGRES_URL = os.environ.get("SALONBOT_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]

@@ -135,6 +135,8 @@ class _Parser:
         at = message_time(m)
         actor = parse_user_id(m["actor_id"], "actor_id") if "actor_id" in m else None
         action = m.get("action")
+        if action is not None and not isinstance(action, str):
+            raise BadValue("action", "must be a string")
         if actor is None:
             return
         user = self._user(actor, m.get("actor"))
