@@ -92,6 +92,8 @@ ROW = st.tuples(
 
 @FILES
 @given(row=ROW, raw=st.booleans())
+@example(row=(str(COMMUNITY_ID), "9" * 25, "2026-01-05T10:00:00Z", "3", "11", ""), raw=False)
+@example(row=(str(COMMUNITY_ID), "11", "2026-01-05T10:00:00Z", "9" * 12, "", ""), raw=False)
 def test_history_csv_rows(tmp_path, db_url, capsys, row, raw):
     importer = Importer(tmp_path, db_url)
     folder = tmp_path / f"h{next(_runs)}"
@@ -127,6 +129,9 @@ KEYS = ["id", "type", "date", "date_unixtime", "from", "from_id", "text", "text_
 @FILES
 @given(index=st.integers(0, 9), key=st.sampled_from(KEYS), value=JSON, top=st.booleans())
 @example(index=2, key="from_id", value="user²", top=False)  # isdigit() but not int()
+@example(index=0, key="action", value=[], top=False)  # once a TypeError (unhashable)
+@example(index=2, key="id", value=False, top=False)  # bool is an int: once a database error
+@example(index=0, key="id", value=True, top=True)  # once int("-100True")
 def test_telegram_export_fragments(tmp_path, db_url, capsys, index, key, value, top):
     importer = Importer(tmp_path, db_url)
     data = export_like_sample()

@@ -28,6 +28,10 @@ from storage.users import UserInfo, add_users
 SOURCE = "csv"
 
 
+def _length(value: str) -> int:
+    return parse_int(value, minimum=0, maximum=2**31 - 1)  # a 32-bit column
+
+
 def _user_id(value: str) -> int:
     return parse_int(value, minimum=1)
 
@@ -83,7 +87,7 @@ async def import_messages(path: Path, ctx: HistoryContext) -> FileResult:
             user_id = required(path, line, row, "user_id", _user_id)
             sent_at = required(path, line, row, "sent_at", parse_time)
             text = row.get("text") or None
-            length = field(path, line, row, "length", lambda v: parse_int(v, minimum=0))
+            length = field(path, line, row, "length", _length)
             length = len(text or "") if length is None else length
             reply_to = field(path, line, row, "reply_to_user_id", _user_id)
             digest = row_hash(user_id, sent_at.isoformat(), length, reply_to, text)

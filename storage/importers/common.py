@@ -26,11 +26,16 @@ class ImportDataError(Exception):
         super().__init__(f"{where}: {field}: {message}" if field else f"{where}: {message}")
 
 
-def parse_int(value: str, *, minimum: int | None = None) -> int:
-    """An integer (ValueError otherwise)."""
+MAX_BIGINT = 2**63 - 1  # the database's 64-bit integers
+
+
+def parse_int(value: str, *, minimum: int | None = None, maximum: int = MAX_BIGINT) -> int:
+    """An integer within a database column's range (ValueError otherwise)."""
     number = int(value.strip())
     if minimum is not None and number < minimum:
         raise ValueError(f"must be at least {minimum}")
+    if not -MAX_BIGINT <= number <= maximum:
+        raise ValueError(f"{value.strip()!r} is too large")
     return number
 
 

@@ -38,6 +38,11 @@ SOURCE = "export"
 JOIN_ACTIONS = {"join_group_by_link", "join_group_by_request"}
 
 
+def _is_id(value: object) -> bool:
+    """A message id: an integer (not a bool) that fits the database's 64-bit column."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63
+
+
 @dataclass
 class ExportSummary:
     """What the file held and what the import added."""
@@ -69,7 +74,7 @@ class _Parser:
     def message(self, m: dict) -> None:
         if not isinstance(m, dict):
             raise BadValue("messages", "each message must be an object")
-        if not isinstance(m.get("id"), int):
+        if not _is_id(m.get("id")):
             raise BadValue("id", "missing or not a number")
         kind = m.get("type")
         if kind == "message":
@@ -91,7 +96,7 @@ class _Parser:
             return
         text = flat_text(m.get("text", ""))
         reply_to = m.get("reply_to_message_id")
-        if reply_to is not None and not isinstance(reply_to, int):
+        if reply_to is not None and not _is_id(reply_to):
             raise BadValue("reply_to_message_id", "not a number")
         edited = m.get("edited_unixtime") or m.get("edited")
         edited_at = None
@@ -113,9 +118,10 @@ class _Parser:
             if not isinstance(reaction, dict):
                 raise BadValue("reactions", "each reaction must be an object")
             emoji = reaction_emoji(reaction)
-            counts[emoji] = (
-                reaction.get("count", 0) if isinstance(reaction.get("count"), int) else 0
-            )
+            count = reaction.get("count", 0)
+            if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= 10**9:
+                raise BadValue("reactions", "count must be a number")
+            counts[emoji] = count
             for recent in reaction.get("recent", []):
                 if not isinstance(recent, dict) or "from_id" not in recent:
                     raise BadValue("reactions.recent", "each entry needs from_id and date")

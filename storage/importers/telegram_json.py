@@ -128,7 +128,8 @@ def read_export(path: Path) -> tuple[dict, str]:
 def default_community_id(document: dict, path: Path) -> int:
     """The supergroup chat id of the exported chat: -100 followed by the export's id."""
     chat_id = document.get("id")
-    if not isinstance(chat_id, int) or chat_id <= 0:
+    # bool is an int too; an id beyond 64 bits fits no database column.
+    if isinstance(chat_id, bool) or not isinstance(chat_id, int) or not 0 < chat_id < 10**15:
         raise ImportDataError(path, 1, "id", "missing; pass --community-id")
     return int(f"-100{chat_id}")
 
