@@ -67,6 +67,7 @@ SIGNUP_COLUMNS = (
     "responded_at",
     "attended",
     "rating",
+    "comment",
 )
 CAMPAIGN_COLUMNS = (
     "campaign_id",
@@ -201,6 +202,7 @@ async def list_signup_rows(community_id: int, *, session: AsyncSession) -> list[
             Signup.responded_at,
             Signup.attended,
             Signup.rating,
+            Signup.comment,
         )
         .join(Salon, Salon.id == Signup.salon_id)
         .where(Salon.community_id == community_id)
@@ -217,8 +219,10 @@ async def list_signup_rows(community_id: int, *, session: AsyncSession) -> list[
             _iso(responded),
             None if attended is None else int(attended),
             rating,
+            comment,
         )
-        for salon_id, code, user_id, status, source, created, responded, attended, rating in rows
+        for (salon_id, code, user_id, status, source, created, responded, attended, rating,
+             comment) in rows
     ]
 
 

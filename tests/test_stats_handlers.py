@@ -143,6 +143,7 @@ async def test_export_sends_four_csv_files(app, fake_request, db):
     past = next(r for r in table["salons.csv"] if r["code"] == facts.codes["past"])
     assert (past["invited"], past["holdout"], past["joined"]) == ("6", "4", "5")
     assert len(table["signups.csv"]) == sum(len(v) for v in facts.signups.values())
+    assert {"rating", "comment"} <= set(table["signups.csv"][0])  # feedback reaches organizers
     (campaign,) = table["campaigns.csv"]
     assert (campaign["invited_signups"], campaign["holdout_signups"]) == ("2", "3")
     assert campaign["verdict"] == "unclear"
