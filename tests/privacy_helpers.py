@@ -63,7 +63,9 @@ async def find_anywhere(session, needle_id: int, needle_texts: tuple[str, ...]) 
 
 async def seed_person(db) -> dict[str, int]:
     """PERSON with rows in every table, and OTHER whose rows point at PERSON; returns ids."""
-    now = utcnow().replace(microsecond=0)
+    # Noon yesterday: the seeded activity (a few hours apart) falls on one UTC day whatever
+    # the time the test runs.
+    now = (utcnow() - timedelta(days=1)).replace(hour=12, minute=0, second=0, microsecond=0)
     person = UserInfo(PERSON, PERSON_NAME, "Q", "zelda_quux", "en")
     other = UserInfo(OTHER, "Other", language_code="en")
     async with db.begin() as session:
