@@ -15,6 +15,7 @@ from collections import deque
 from datetime import timedelta
 
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from storage.activity import ActivityCounts, add_activity
@@ -32,7 +33,7 @@ RETRY_SECONDS = 1.0  # after a failed flush, only the periodic job retries for t
 
 def _transient(error: BaseException) -> bool:
     """The database is unreachable or busy (worth retrying), not a bad batch."""
-    if isinstance(error, OperationalError | OSError | TimeoutError | ConnectionError):
+    if isinstance(error, OperationalError | PoolTimeout | OSError | TimeoutError | ConnectionError):
         return True
     return isinstance(error, DBAPIError) and error.connection_invalidated
 

@@ -246,6 +246,22 @@ def _describe(error: ValidationError) -> str:
     return f"{key}: {message}"
 
 
+def _secrets(data: dict) -> list[str]:
+    """The token and provider token as given, wherever a typo put them: never echoed back."""
+    found = []
+    for section, key in (("telegram", "token"), ("payments", "provider_token")):
+        value = data.get(section, {}).get(key) if isinstance(data.get(section), dict) else None
+        if isinstance(value, str) and value:
+            found += [value, value.partition(":")[2]]  # a bot token's secret half too
+    return [secret for secret in found if len(secret) >= 8]
+
+
+def _redact(message: str, secrets: list[str]) -> str:
+    for secret in sorted(secrets, key=len, reverse=True):
+        message = message.replace(secret, "[redacted]")
+    return message
+
+
 def parse_config(data: dict, *, require_token: bool = True, env: dict | None = None) -> Config:
     """Validate a config mapping; the token env var overrides the file."""
     env = os.environ if env is None else env
@@ -257,7 +273,7 @@ def parse_config(data: dict, *, require_token: bool = True, env: dict | None = N
     try:
         config = Config.model_validate(data)
     except ValidationError as error:
-        raise ConfigError(_describe(error)) from None
+        raise ConfigError(_redact(_describe(error), _secrets(data))) from None
     if require_token and not config.telegram.token:
         raise ConfigError(f"telegram.token: missing (set it in the file or in {TOKEN_ENV})")
     return config

@@ -6,13 +6,26 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
-SQLITE_BUSY_TIMEOUT_MS = 30_000
+SQLITE_BUSY_SECONDS = 30
+SQLITE_BUSY_TIMEOUT_MS = SQLITE_BUSY_SECONDS * 1000  # other processes (an import, a CLI)
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     """An async engine with the per-backend settings the bot relies on."""
-    if make_url(url).get_backend_name() == "sqlite":
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        options = {}
+        if parsed.database not in (None, "", ":memory:"):
+            # Every SQLite transaction takes the write lock (BEGIN IMMEDIATE below), so a
+            # process can only ever use one connection at a time. One pooled connection makes
+            # the waiting fair: sessions queue first-come first-served on the pool instead of
+            # polling the lock in SQLite's busy handler, where a writer that commits and
+            # begins again at once (a burst of activity flushes) can starve a scheduled job
+            # past the busy timeout ("database is locked").
+            options = {"pool_size": 1, "max_overflow": 0, "pool_timeout": SQLITE_BUSY_SECONDS}
+        engine = create_async_engine(
+            url, echo=echo, connect_args={"timeout": SQLITE_BUSY_SECONDS}, **options
+        )
         _configure_sqlite(engine)
         return engine
     return create_async_engine(url, echo=echo, pool_pre_ping=True, pool_size=10)

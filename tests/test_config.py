@@ -107,3 +107,20 @@ def test_payment_provider_token_from_file_or_environment_is_never_shown():
     assert "2:TEST:env" not in repr(config) and TOKEN not in repr(config)
     assert set(config.secrets) >= {TOKEN, "2:TEST:env"}
     assert parse_config({"telegram": {"token": TOKEN}}, env={}).payments.provider_token == ""
+
+
+@pytest.mark.parametrize("env", [{}, {"SALONBOT_TOKEN": TOKEN}])
+def test_a_token_pasted_under_the_wrong_key_is_not_echoed_in_the_error(env):
+    provider = "284685063:TEST:NjYxYzIwZGRhZjQw"
+    data = {
+        "telegram": {"token": TOKEN},
+        "payments": {"provider_token": provider},
+        "messaging": {"quiet_hours_start": TOKEN},
+    }
+    with pytest.raises(ConfigError) as raised:
+        parse_config(data, env=env)
+    message = str(raised.value)
+    assert message == "messaging.quiet_hours_start: '[redacted]' is not a time like 22:00"
+    data["messaging"] = {"quiet_hours_end": provider}
+    with pytest.raises(ConfigError, match=r"^messaging\.quiet_hours_end: '\[redacted\]'"):
+        parse_config(data, env=env)
