@@ -38,13 +38,12 @@ async def on_error(update: object, context: Context) -> None:
     if unavailable and update.poll_answer is not None:
         _replay_later(update, context)
         return
-    logger.error(
-        "update %s failed (user %s, chat %s)",
-        update.update_id,
-        user.id if user else None,
-        chat.id if chat else None,
-        exc_info=None if unavailable else error,
-    )
+    who = (update.update_id, user.id if user else None, chat.id if chat else None)
+    if unavailable:  # an outage, not a bug: one line, no traceback
+        logger.warning("update %s failed (user %s, chat %s): database unavailable (%s)",
+                       *who, type(error).__name__)  # fmt: skip
+    else:
+        logger.error("update %s failed (user %s, chat %s)", *who, exc_info=error)
     _ = context.gettext(update)
     if unavailable:
         text = _("I cannot reach my database for a moment. Please try again shortly.")
