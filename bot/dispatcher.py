@@ -123,7 +123,7 @@ class Dispatcher:
     def succeeded(self) -> None:
         """A send went through: the failure streak is over."""
         if self.failures:
-            logger.warning("Bot API sends work again after %d failed tries", self.failures)
+            logger.info("Bot API sends work again after %d failed tries", self.failures)
             self.failures = 0
 
     async def close(self) -> None:

@@ -11,7 +11,7 @@ import logging
 import time
 
 from telegram import Update
-from telegram.error import TelegramError
+from telegram.error import BadRequest, NetworkError, TelegramError
 
 from bot.context import Context
 from storage.db import database_unavailable
@@ -27,9 +27,11 @@ async def on_error(update: object, context: Context) -> None:
     """Log the failure (ids only, no message text) and apologise to the user."""
     error = context.error
     unavailable = database_unavailable(error)
+    # Telegram failing or unreachable (5xx, timeouts) is an outage too, not a bug of ours.
+    api_down = isinstance(error, NetworkError) and not isinstance(error, BadRequest)
     if not isinstance(update, Update):
-        if unavailable:
-            _log_outage(context, error)
+        if unavailable or api_down:
+            _log_outage(context, error, "database" if unavailable else "Bot API")
         else:
             logger.error("job or internal task failed", exc_info=error)
         return
@@ -39,9 +41,9 @@ async def on_error(update: object, context: Context) -> None:
         _replay_later(update, context)
         return
     who = (update.update_id, user.id if user else None, chat.id if chat else None)
-    if unavailable:  # an outage, not a bug: one line, no traceback
-        logger.warning("update %s failed (user %s, chat %s): database unavailable (%s)",
-                       *who, type(error).__name__)  # fmt: skip
+    if unavailable or api_down:  # an outage, not a bug: one line, no traceback
+        logger.warning("update %s failed (user %s, chat %s): %s unavailable (%s)", *who,
+                       "database" if unavailable else "Bot API", error)  # fmt: skip
     else:
         logger.error("update %s failed (user %s, chat %s)", *who, exc_info=error)
     _ = context.gettext(update)
@@ -58,17 +60,17 @@ async def on_error(update: object, context: Context) -> None:
         logger.warning("could not tell user about the error: %s", reply_error)
 
 
-def _log_outage(context: Context, error: BaseException) -> None:
-    """One warning per job a minute while the database is unreachable."""
-    name = context.job.name if context.job is not None else "task"
+def _log_outage(context: Context, error: BaseException, what: str) -> None:
+    """One warning per job a minute while the database (or Telegram) is unreachable."""
+    name = context.job.name if context.job is not None else "polling or a background task"
     now = time.monotonic()
     warned = context.bot_data.outage_warned
     if now < warned.get(name, 0.0):
         return
     warned[name] = now + OUTAGE_LOG_SECONDS
     logger.warning(
-        "%s: database unavailable (%s: %s); retrying at the next tick",
-        name, type(error).__name__, str(error).splitlines()[0][:200] if str(error) else "",
+        "%s: %s unavailable (%s: %s); retrying at the next tick",
+        name, what, type(error).__name__, str(error).splitlines()[0][:200] if str(error) else "",
     )  # fmt: skip
 
 
