@@ -8,6 +8,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# A server that accepts connections but does not answer (a network partition, an overloaded
+# host) fails a connection attempt after this long, so members hear "try again" quickly.
+PG_CONNECT_TIMEOUT_SECONDS = 10
 # SQLSTATE classes/codes that mean "the server is not there right now": connection exceptions,
 # administrator or crash shutdown, the server still starting up.
 UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03")
@@ -19,7 +22,13 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
         _configure_sqlite(engine)
         return engine
-    return create_async_engine(url, echo=echo, pool_pre_ping=True, pool_size=10)
+    return create_async_engine(
+        url,
+        echo=echo,
+        pool_pre_ping=True,  # connections broken by a server restart are replaced, not used
+        pool_size=10,
+        connect_args={"timeout": PG_CONNECT_TIMEOUT_SECONDS},
+    )
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import logging
+import socket
+import time
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from bot.activity import ActivityBuffer
-from storage.db import database_unavailable
+from storage.db import (
+    PG_CONNECT_TIMEOUT_SECONDS,
+    create_engine,
+    database_unavailable,
+    session_factory,
+)
 from storage.events import ReactionEvent
 from storage.models import GroupMessage, User
 from tests.test_activity_storage import NOW, C, chat, community
@@ -99,3 +106,23 @@ def test_database_unavailable_tells_outages_from_bad_data():
     assert database_unavailable(IntegrityError("x", {}, Shutdown()))  # found through .orig
     assert not database_unavailable(IntegrityError("x", {}, Exception("duplicate key")))
     assert not database_unavailable(ValueError("bad"))
+
+
+async def test_a_server_that_never_answers_fails_fast_as_unavailable():
+    # A listening socket that never accepts: TCP connects, the startup message gets no answer.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        port = silent.getsockname()[1]
+        engine = create_engine(f"postgresql+asyncpg://postgres@127.0.0.1:{port}/salonbot")
+        start = time.monotonic()
+        try:
+            async with session_factory(engine).begin() as session:
+                await session.execute(text("SELECT 1"))
+        except Exception as error:  # which kind of error it is, is what is checked
+            failed = error
+        finally:
+            await engine.dispose()
+        elapsed = time.monotonic() - start
+    assert database_unavailable(failed)
+    assert PG_CONNECT_TIMEOUT_SECONDS <= elapsed + 0.5 < PG_CONNECT_TIMEOUT_SECONDS + 20
