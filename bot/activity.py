@@ -3,7 +3,9 @@
 The tracker handler only appends plain values here. A flush (every `FLUSH_SECONDS` through
 the JobQueue, as soon as `batch_size` events are pending, and at shutdown) writes them in
 one transaction per chunk. When the database is unreachable the events stay and the next
-flush retries; beyond `max_pending` the oldest are dropped, logged and counted.
+flush retries; beyond `max_pending` the oldest are dropped, logged and counted. A batch the
+database rejects (bad data, not an outage) is halved until the event at fault is found, so one
+bad event costs only itself.
 """
 
 from __future__ import annotations
@@ -14,11 +16,10 @@ import time
 from collections import deque
 from datetime import timedelta
 
-from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from storage.activity import ActivityCounts, add_activity
+from storage.db import database_unavailable
 from storage.events import Event
 from storage.types import utcnow
 
@@ -29,13 +30,6 @@ BATCH_SIZE = 500
 MAX_PENDING = 200_000
 CHUNK = 2_000  # events per transaction: bounds how long one flush step holds the loop
 RETRY_SECONDS = 1.0  # after a failed flush, only the periodic job retries for this long
-
-
-def _transient(error: BaseException) -> bool:
-    """The database is unreachable or busy (worth retrying), not a bad batch."""
-    if isinstance(error, OperationalError | PoolTimeout | OSError | TimeoutError | ConnectionError):
-        return True
-    return isinstance(error, DBAPIError) and error.connection_invalidated
 
 
 class ActivityBuffer:
@@ -107,37 +101,65 @@ class ActivityBuffer:
             while self.pending:
                 size = min(len(self.pending), self.chunk)
                 batch = [self.pending.popleft() for _ in range(size)]
-                try:
-                    async with self.db.begin() as session:
-                        counts = await add_activity(
-                            batch,
-                            session=session,
-                            store_text=self.store_text,
-                            text_since=utcnow() - self.retention,
-                        )
-                except Exception as error:
-                    if not _transient(error):
-                        # A batch the database rejects would be rejected forever: drop it.
-                        logger.exception("dropping %d activity events the database rejected", size)
-                        self._count_dropped(size, log=False)
-                        continue
-                    self.pending.extendleft(reversed(batch))
+                written, unwritten, error = await self._write(batch)
+                done += written
+                if error is not None:  # the database is unreachable: keep the rest, retry later
+                    self.pending.extendleft(reversed(unwritten))
                     self._trim()
-                    now = time.monotonic()
-                    self._retry_at = now + RETRY_SECONDS
-                    if now >= self._warn_at:  # once a minute while the database is down
-                        self._warn_at = now + 60
-                        logger.warning(
-                            "could not write %d activity events (%s); keeping them for the "
-                            "next try", len(self.pending), error.__class__.__name__,
-                        )  # fmt: skip
+                    self._failed(error)
                     return done
                 if self._warn_at:
                     logger.warning("activity is being written again")
                     self._warn_at = 0.0
-                self.written.add(counts)
-                done += size
             return done
+
+    async def _write(self, batch: list[Event]) -> tuple[int, list[Event], BaseException | None]:
+        """Write `batch`, isolating events the database rejects (halving until found).
+
+        Returns how many were written, and the events left unwritten with the error when the
+        database became unreachable (the caller keeps them); a rejected event is dropped.
+        """
+        written = 0
+        parts = deque([batch])
+        while parts:
+            part = parts.popleft()
+            try:
+                async with self.db.begin() as session:
+                    counts = await add_activity(
+                        part,
+                        session=session,
+                        store_text=self.store_text,
+                        text_since=utcnow() - self.retention,
+                    )
+            except Exception as error:
+                if database_unavailable(error):
+                    return written, [event for p in (part, *parts) for event in p], error
+                if len(part) > 1:  # a batch the database rejects: find the event(s) at fault
+                    middle = len(part) // 2
+                    parts.extendleft([part[middle:], part[:middle]])
+                    continue
+                # One event the database rejects would be rejected forever: drop it (ids only,
+                # the error text may quote the message).
+                event = part[0]
+                logger.error(
+                    "dropping an activity event the database rejected (%s, chat %s, user %s)",
+                    type(error).__name__, event.community_id, getattr(event, "user_id", None),
+                )  # fmt: skip
+                self._count_dropped(1, log=False)
+                continue
+            self.written.add(counts)
+            written += len(part)
+        return written, [], None
+
+    def _failed(self, error: BaseException) -> None:
+        now = time.monotonic()
+        self._retry_at = now + RETRY_SECONDS
+        if now >= self._warn_at:  # once a minute while the database is down
+            self._warn_at = now + 60
+            logger.warning(
+                "could not write %d activity events (%s); keeping them for the next try",
+                len(self.pending), error.__class__.__name__,
+            )  # fmt: skip
 
     async def close(self) -> None:
         """Wait for a running flush, then write what is left (graceful shutdown)."""

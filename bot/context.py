@@ -33,6 +33,10 @@ class BotData:
     dispatcher: Dispatcher | None = None
     # chat id -> (expires at, monotonic seconds; admin user ids)
     admin_cache: dict[int, tuple[float, frozenset[int]]] = field(default_factory=dict)
+    # job name -> when the next "database unavailable" warning may be logged (monotonic)
+    outage_warned: dict[str, float] = field(default_factory=dict)
+    # update id -> tries of an update replayed because the database was unavailable
+    replays: dict[int, int] = field(default_factory=dict)
     # deep-link payload prefix -> handler(update, context, rest of payload)
     deep_links: dict[str, Callable[[Update, Context, str], Awaitable[None]]] = field(
         default_factory=dict

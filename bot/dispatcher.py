@@ -7,6 +7,12 @@ that commits before the send), sends it and marks it `sent` / `failed` / back to
 another transaction. So a row is `sending` only while its request is in flight; a crash
 leaves just those rows `sending`, and at the next start `recover_in_flight` marks them
 `unknown`: they are never resent (a duplicate message is worse than a missing one).
+
+Failures (see bot/delivery.py): a 429 pauses everything for its retry_after; a 5xx or a
+connection failure pauses everything with a growing backoff and puts the row back (a lone
+failure counts against `max_attempts`, a streak does not: Telegram is down, not the message);
+a timeout after the request left marks the row `unknown`. Outcomes are recorded even across a
+short database outage (`delivery.record`).
 """
 
 from __future__ import annotations
@@ -17,18 +23,28 @@ import math
 import re
 import time
 import warnings
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot, ForceReply, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.config import MessagingConfig
 from bot.context import Context
+from bot.delivery import delivery_unknown, record
+from storage.db import database_unavailable
 from storage.feedback import add_poll
 from storage.models import OutboxMessage
-from storage.outbox import claim_due, count_due, mark_failed, mark_retry, mark_sent
+from storage.outbox import (
+    claim_due,
+    count_due,
+    mark_failed,
+    mark_retry,
+    mark_sent,
+    mark_unknown,
+)
 from storage.types import utcnow
 from storage.users import mark_unreachable
 
@@ -39,6 +55,10 @@ DISPATCH_SECONDS = 0.5
 HORIZON_SECONDS = 2 * DISPATCH_SECONDS
 MAX_IN_FLIGHT = 64
 MAX_BACKOFF_SECONDS = 600.0
+# While sends keep failing (Telegram down or unreachable) all sending pauses: 1, 2, 4 ... 60 s.
+PAUSE_SECONDS = 1.0
+MAX_PAUSE_SECONDS = 60.0
+Write = Callable[[AsyncSession], Awaitable[None]]
 SENDABLE = {"sendMessage", "sendPoll", "sendPhoto", "sendDocument", "copyMessage",
             "forwardMessage", "sendInvoice"}  # fmt: skip
 
@@ -54,6 +74,7 @@ class Dispatcher:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     tasks: set[asyncio.Task] = field(default_factory=set)
     stopping: bool = False
+    failures: int = 0  # consecutive sends that failed on the network or with a 5xx
 
     def interval(self, chat_id: int) -> float:
         """Seconds between two messages to this chat (groups: their per-minute limit)."""
@@ -84,6 +105,26 @@ class Dispatcher:
         start = max(now, self.next_slot, self.paused_until)
         fit = math.floor((now + horizon - start) * self.messaging.global_rate_per_second)
         return max(0, min(fit, MAX_IN_FLIGHT - len(self.tasks)))
+
+    def failed(self, error: Exception) -> bool:
+        """A send failed for a passing reason: pause all sending, longer each time it recurs.
+
+        Sends already in flight that fail during the pause do not lengthen it. Returns True
+        when this failure follows another one (Telegram looks down, not this message).
+        """
+        now = time.monotonic()
+        if now >= self.paused_until:
+            self.failures += 1
+            pause = min(PAUSE_SECONDS * 2 ** (self.failures - 1), MAX_PAUSE_SECONDS)
+            self.paused_until = now + pause
+            logger.warning("Bot API send failed (%s): pausing sends for %.0f s", error, pause)
+        return self.failures > 1
+
+    def succeeded(self) -> None:
+        """A send went through: the failure streak is over."""
+        if self.failures:
+            logger.info("Bot API sends work again after %d failed tries", self.failures)
+            self.failures = 0
 
     async def close(self) -> None:
         """Stop handing out slots and wait for the sends already started."""
@@ -123,51 +164,72 @@ async def _send_one(
     bot: Bot, db: async_sessionmaker, dispatcher: Dispatcher, row: OutboxMessage
 ) -> bool:
     """Send one claimed row and record the outcome; True when it was delivered."""
-    attempts = row.attempts + 1
     try:
         message = await send_payload(bot, row)
-    except RetryAfter as error:
-        seconds = _retry_seconds(error)
-        dispatcher.paused_until = max(dispatcher.paused_until, time.monotonic() + seconds)
-        logger.warning("flood wait %.0f s (outbox %s)", seconds, row.id)
-        async with db.begin() as session:
-            await mark_retry(row.id, utcnow() + timedelta(seconds=seconds), session=session,
-                             error=str(error), count_attempt=False)  # fmt: skip
-        return False
-    except Forbidden as error:
-        logger.info("outbox %s: chat %s unreachable: %s", row.id, row.chat_id, error)
-        async with db.begin() as session:
-            await mark_failed(row.id, str(error), session=session)
-            if row.user_id is not None or row.chat_id > 0:
-                user_id = row.user_id if row.user_id is not None else row.chat_id
-                await mark_unreachable(user_id, str(error), session=session)
-        return False
-    except BadRequest as error:  # a subclass of NetworkError, but retrying cannot help
-        logger.warning("outbox %s rejected: %s", row.id, error)
-        async with db.begin() as session:
-            await mark_failed(row.id, str(error), session=session)
-        return False
-    except NetworkError as error:
-        async with db.begin() as session:
-            if attempts >= dispatcher.messaging.max_attempts:
-                logger.warning("outbox %s failed after %d attempts: %s", row.id, attempts, error)
-                await mark_failed(row.id, str(error), session=session)
-            else:
-                delay = min(2.0**attempts, MAX_BACKOFF_SECONDS)
-                await mark_retry(row.id, utcnow() + timedelta(seconds=delay), session=session,
-                                 error=str(error))  # fmt: skip
-        return False
     except (TelegramError, ValueError, TypeError) as error:
-        logger.error("outbox %s cannot be sent: %s", row.id, error)
-        async with db.begin() as session:
-            await mark_failed(row.id, f"{type(error).__name__}: {error}", session=session)
-        return False
-    async with db.begin() as session:
+        write = _failure(dispatcher, row, error)
+        delivered = False
+    else:
+        dispatcher.succeeded()
+        write = _delivered(row, message)
+        delivered = True
+    await record(db, write, what=f"outbox {row.id}", stopping=lambda: dispatcher.stopping)
+    return delivered
+
+
+def _delivered(row: OutboxMessage, message: Message) -> Write:
+    async def write(session: AsyncSession) -> None:
         await mark_sent(row.id, session=session, telegram_message_id=message.message_id)
         if message.poll is not None and row.salon_id is not None and row.user_id is not None:
             await add_poll(message.poll.id, session=session, salon_id=row.salon_id,
                            user_id=row.user_id, message_id=message.message_id)  # fmt: skip
-    return True
+
+    return write
+
+
+def _failure(dispatcher: Dispatcher, row: OutboxMessage, error: Exception) -> Write:
+    """How to record a failed send (and pause sending when Telegram asks or fails)."""
+    reason = str(error)
+    if isinstance(error, RetryAfter):
+        seconds = _retry_seconds(error)
+        dispatcher.paused_until = max(dispatcher.paused_until, time.monotonic() + seconds)
+        logger.warning("flood wait %.0f s (outbox %s)", seconds, row.id)
+        not_before = utcnow() + timedelta(seconds=seconds)
+        return lambda s: mark_retry(row.id, not_before, session=s, error=reason,
+                                    count_attempt=False)  # fmt: skip
+    if isinstance(error, Forbidden):
+        logger.info("outbox %s: chat %s unreachable: %s", row.id, row.chat_id, error)
+        user_id = row.user_id if row.user_id is not None else row.chat_id
+
+        async def unreachable(session: AsyncSession) -> None:
+            await mark_failed(row.id, reason, session=session)
+            if user_id > 0:
+                await mark_unreachable(user_id, reason, session=session)
+
+        return unreachable
+    if isinstance(error, BadRequest):  # a subclass of NetworkError, but retrying cannot help
+        logger.warning("outbox %s rejected: %s", row.id, error)
+        return lambda s: mark_failed(row.id, reason, session=s)
+    if isinstance(error, NetworkError):  # timeouts, 5xx, connection failures
+        return _network_failure(dispatcher, row, error)
+    logger.error("outbox %s cannot be sent: %s", row.id, error)
+    return lambda s: mark_failed(row.id, f"{type(error).__name__}: {reason}", session=s)
+
+
+def _network_failure(dispatcher: Dispatcher, row: OutboxMessage, error: NetworkError) -> Write:
+    reason = str(error) or type(error).__name__
+    outage = dispatcher.failed(error)
+    if delivery_unknown(error):
+        logger.warning("outbox %s: outcome unknown (%s); never resent", row.id, reason)
+        return lambda s: mark_unknown(row.id, reason, session=s)
+    attempts = row.attempts + 1
+    if attempts >= dispatcher.messaging.max_attempts and not outage:
+        logger.warning("outbox %s failed after %d attempts: %s", row.id, attempts, reason)
+        return lambda s: mark_failed(row.id, reason, session=s)
+    # In an outage the dispatcher's pause does the backing off: due again when it ends.
+    delay = dispatcher.paused_until - time.monotonic() if outage else 2.0**attempts
+    not_before = utcnow() + timedelta(seconds=min(max(delay, 0.0), MAX_BACKOFF_SECONDS))
+    return lambda s: mark_retry(row.id, not_before, session=s, error=reason)
 
 
 async def _send_at(bot: Bot, db: async_sessionmaker, dispatcher: Dispatcher, slot: float) -> bool:
@@ -231,8 +293,13 @@ async def pump(bot: Bot, db: async_sessionmaker, dispatcher: Dispatcher) -> int:
 def _finished(dispatcher: Dispatcher):
     def done(task: asyncio.Task) -> None:
         dispatcher.tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            logger.error("outbox send task failed", exc_info=task.exception())
+        if task.cancelled() or task.exception() is None:
+            return
+        error = task.exception()
+        if database_unavailable(error):  # a claimed row stays `sending`: unknown at next start
+            logger.warning("outbox send task: database unavailable (%s)", type(error).__name__)
+        else:
+            logger.error("outbox send task failed", exc_info=error)
 
     return done
 

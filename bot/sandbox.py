@@ -48,6 +48,15 @@ class Failure:
     description: str
     times: int | None = None
     retry_after: int | None = None
+    chat_id: int | None = None  # only calls to this chat fail (None: every call)
+
+
+@dataclass
+class Stall:
+    """An injected slow answer: the call succeeds, its answer comes `seconds` late."""
+
+    seconds: float
+    times: int | None = None
 
 
 class BotApiSandbox:
@@ -69,6 +78,7 @@ class BotApiSandbox:
         self.rate_limit_share = rate_limit_share
         self.calls: list[Call] = []
         self.failures: dict[str, Failure] = {}
+        self.stalls: dict[str, Stall] = {}
         self.admins: dict[int, list[int]] = {}
         self.handlers: dict[str, Callable[[dict], object]] = {}
         self._random = random.Random(seed)
@@ -134,9 +144,24 @@ class BotApiSandbox:
             return self._offset > update_id
 
     def fail(self, method: str, status: int = 400, description: str = "Bad Request: injected",
-             *, times: int | None = None, retry_after: int | None = None) -> None:  # fmt: skip
-        """Answer `method` with an error (optionally only `times` times)."""
-        self.failures[method] = Failure(status, description, times, retry_after)
+             *, times: int | None = None, retry_after: int | None = None,
+             chat_id: int | None = None) -> None:  # fmt: skip
+        """Answer `method` with an error (optionally only `times` times, for one chat)."""
+        self.failures[method] = Failure(status, description, times, retry_after, chat_id)
+
+    def stall(self, method: str, seconds: float, *, times: int | None = None) -> None:
+        """Carry out `method` but answer `seconds` late (the client times out: outcome unknown)."""
+        self.stalls[method] = Stall(seconds, times)
+
+    def take_stall(self, method: str) -> float:
+        """Seconds this call of `method` must be answered late (0: on time)."""
+        with self._cond:
+            stall = self.stalls.get(method)
+            if stall is None or stall.times == 0:
+                return 0.0
+            if stall.times is not None:
+                stall.times -= 1
+            return stall.seconds
 
     def calls_to(self, method: str, **match) -> list[Call]:
         """Recorded calls of `method` whose parameters include `match`."""
@@ -164,7 +189,10 @@ class BotApiSandbox:
         length = int(request.headers.get("Content-Length") or 0)
         body = request.rfile.read(length) if length else b""
         params = _parse(request.headers.get("Content-Type", ""), body)
+        late = self.take_stall(method)
         status, payload = self.answer(method, params)
+        if late:
+            time.sleep(late)
         data = json.dumps(payload).encode()
         try:
             request.send_response(status)
@@ -186,9 +214,16 @@ class BotApiSandbox:
 
     def _answer(self, method: str, params: dict) -> tuple[int, dict]:
         failure = self.failures.get(method)
+        if (
+            failure
+            and failure.chat_id is not None
+            and str(params.get("chat_id")) != str(failure.chat_id)
+        ):
+            failure = None
         if failure and failure.times != 0:
-            if failure.times is not None:
-                failure.times -= 1
+            with self._cond:
+                if failure.times is not None:
+                    failure.times -= 1
             error = {"ok": False, "error_code": failure.status, "description": failure.description}
             if failure.retry_after is not None:
                 error["parameters"] = {"retry_after": failure.retry_after}

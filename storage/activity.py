@@ -35,6 +35,7 @@ from storage.events import (
     ReactionCountEvent,
     ReactionEvent,
     row_hash,
+    scrub_events,
 )
 from storage.memberships import Sighting, record_leaves, upsert_memberships
 from storage.models import GroupMessage, Reaction, User
@@ -96,7 +97,7 @@ async def add_activity(
 
     Text is kept only when `store_text` is on and the message is newer than `text_since`.
     """
-    batch = _split(events)
+    batch = _split(scrub_events(events))
     await _skip_stored(batch, session=session)
     counts = ActivityCounts()
     counts.opted_out = await _drop_opted_out(batch, session=session)

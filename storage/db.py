@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 SQLITE_BUSY_SECONDS = 30
 SQLITE_BUSY_TIMEOUT_MS = SQLITE_BUSY_SECONDS * 1000  # other processes (an import, a CLI)
+# A server that accepts connections but does not answer (a network partition, an overloaded
+# host) fails a connection attempt after this long, so members hear "try again" quickly.
+PG_CONNECT_TIMEOUT_SECONDS = 10
+# SQLSTATE classes/codes that mean "the server is not there right now": connection exceptions,
+# administrator or crash shutdown, the server still starting up.
+UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03")
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
@@ -28,7 +35,13 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         )
         _configure_sqlite(engine)
         return engine
-    return create_async_engine(url, echo=echo, pool_pre_ping=True, pool_size=10)
+    return create_async_engine(
+        url,
+        echo=echo,
+        pool_pre_ping=True,  # connections broken by a server restart are replaced, not used
+        pool_size=10,
+        connect_args={"timeout": PG_CONNECT_TIMEOUT_SECONDS},
+    )
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
@@ -50,6 +63,31 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         # A deferred transaction that later writes can fail with "database is locked";
         # taking the write lock up front serialises writers safely (readers still run in WAL).
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Whether `error` means the database is unreachable or busy (retry later), not bad data.
+
+    Covers a refused or dropped connection (raw `OSError`s from the driver's connect, or
+    SQLAlchemy errors that invalidated the connection), the pool timing out, PostgreSQL shutting
+    down or starting up, and SQLite's operational errors (locked, unable to open the file).
+    """
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(
+            error, OSError | TimeoutError | sa_exc.TimeoutError | sa_exc.OperationalError
+        ):
+            return True
+        if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
+            return True
+        if isinstance(error, sa_exc.InterfaceError):  # "connection is closed"
+            return True
+        sqlstate = getattr(error, "sqlstate", None)
+        if isinstance(sqlstate, str) and sqlstate.startswith(UNAVAILABLE_SQLSTATES):
+            return True
+        error = getattr(error, "orig", None) or error.__cause__
+    return False
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker:

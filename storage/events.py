@@ -6,10 +6,12 @@ They hold values only (no Telegram objects), so the bot can buffer them cheaply 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from storage.models.activity import JOIN, LEAVE
+from storage.types import strip_nul
 from storage.users import UserInfo
 
 SEEN = "seen"  # a member event that only updates the membership (no member_events row)
@@ -86,3 +88,38 @@ def row_hash(*parts: object) -> str:
     """A short stable hash of values (the identity of a row that has no natural id)."""
     text = "\x1f".join("" if p is None else str(p) for p in parts)
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def _clean_user(user: UserInfo | None) -> UserInfo | None:
+    if user is None:
+        return None
+    names = (user.first_name, user.last_name or "", user.username or "")
+    if not any("\x00" in n for n in names):
+        return user
+    return replace(
+        user,
+        first_name=strip_nul(user.first_name),
+        last_name=user.last_name and strip_nul(user.last_name),
+        username=user.username and strip_nul(user.username),
+    )
+
+
+def scrub_events(events: Iterable[Event]) -> list[Event]:
+    """The events with NUL characters removed from every stored string, in place.
+
+    One message with a NUL would make PostgreSQL reject the whole batch it is written in;
+    SQLite would keep it, so both backends store the same cleaned text.
+    """
+    events = list(events)
+    for event in events:
+        if isinstance(event, MessageEvent):
+            if event.text is not None:
+                event.text = strip_nul(event.text)
+            event.user, event.reply_to = _clean_user(event.user), _clean_user(event.reply_to)
+        elif isinstance(event, ReactionEvent):
+            event.emoji, event.user = strip_nul(event.emoji), _clean_user(event.user)
+        elif isinstance(event, MemberEvent):
+            event.user = _clean_user(event.user)
+        elif any("\x00" in emoji for emoji in event.counts):
+            event.counts = {strip_nul(k): v for k, v in event.counts.items()}
+    return events

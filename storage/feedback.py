@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Poll, Signup
-from storage.types import utcnow
+from storage.types import strip_nul, utcnow
 from storage.upsert import insert_for
 
 
@@ -66,5 +66,5 @@ async def set_comment(poll: Poll, comment: str, *, session: AsyncSession) -> Non
     await session.execute(
         update(Signup)
         .where(Signup.salon_id == poll.salon_id, Signup.user_id == poll.user_id)
-        .values(comment=comment[:2000])
+        .values(comment=strip_nul(comment)[:2000])
     )

@@ -159,6 +159,16 @@ async def mark_failed(message_id: int, error: str, *, session: AsyncSession) -> 
     )
 
 
+async def mark_unknown(message_id: int, error: str, *, session: AsyncSession) -> None:
+    """The send may or may not have been delivered (e.g. a timeout): never resent."""
+    await _follow([message_id], INV_UNKNOWN, session=session)
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(status=UNKNOWN, last_error=error[:500], attempts=OutboxMessage.attempts + 1)
+    )
+
+
 async def mark_retry(
     message_id: int,
     not_before: datetime,

@@ -36,3 +36,8 @@ class UTCDateTime(TypeDecorator[datetime]):
 def utcnow() -> datetime:
     """The current time, timezone-aware UTC."""
     return datetime.now(UTC)
+
+
+def strip_nul(text: str) -> str:
+    """The text without NUL characters (PostgreSQL text and jsonb cannot hold them)."""
+    return text.replace("\x00", "") if "\x00" in text else text

@@ -71,25 +71,29 @@ async def test_forbidden_marks_user_unreachable_and_row_failed(app, fake_request
         assert (await session.get(User, 31)).dm_status == DM_BLOCKED
 
 
-async def test_network_errors_back_off_then_give_up_bad_requests_fail_at_once(
+async def test_a_lone_network_error_backs_off_then_gives_up_bad_requests_fail_at_once(
     app, fake_request, db
 ):
     dispatcher = Dispatcher(MessagingConfig(max_attempts=2))
-    fake_request.api.fail("sendMessage", 502, "Bad Gateway")
-    await _queue(db, 41)
+    fake_request.api.fail("sendMessage", 502, "Bad Gateway", chat_id=41)  # only this message
+    await _queue(db, 41, 42)
     await dispatch_once(app.bot, db, dispatcher)
-    [row] = await _rows(db)
-    assert (row.status, row.attempts) == ("pending", 1) and row.not_before > utcnow()
+    first, second = await _rows(db)
+    assert (first.status, first.attempts) == ("pending", 1) and first.not_before > utcnow()
+    assert dispatcher.paused_until > time.monotonic()  # every send waits a moment
+    dispatcher.paused_until = 0
+    await dispatch_once(app.bot, db, dispatcher)  # the other message goes through
     async with db.begin() as session:
         await session.execute(update(OutboxMessage).values(not_before=utcnow()))
     dispatcher.last_sent.clear()
-    await dispatch_once(app.bot, db, dispatcher)
-    [row] = await _rows(db)
-    assert (row.status, row.attempts) == ("failed", 2)
+    dispatcher.paused_until = 0
+    await dispatch_once(app.bot, db, dispatcher)  # others are delivered: it is this message
+    assert [(r.status, r.attempts) for r in await _rows(db)] == [("failed", 2), ("sent", 1)]
     fake_request.api.fail("sendMessage", 400, "Bad Request: chat not found")
-    await _queue(db, 42)
+    await _queue(db, 43)
+    dispatcher.paused_until = 0
     await dispatch_once(app.bot, db, dispatcher)
-    assert [(r.status, r.attempts) for r in await _rows(db)] == [("failed", 2), ("failed", 1)]
+    assert [(r.status, r.attempts) for r in await _rows(db)][2] == ("failed", 1)
 
 
 async def test_messages_in_flight_at_a_crash_become_unknown_and_are_never_resent(config, db):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from bot.dispatcher import Dispatcher, dispatch_once
 from bot.jobs import waitlist_job
@@ -100,19 +100,27 @@ async def test_raised_capacity_offers_seats_to_the_waitlist(app, db):
     )
 
 
-async def test_hundred_simultaneous_joins_for_twenty_seats(app, fake_request, db):
-    salon = await make_salon(db, capacity=20)
-    users = [member(5000 + i) for i in range(100)]
+async def test_two_hundred_simultaneous_joins_for_fifty_seats(app, fake_request, db):
+    salon = await make_salon(db, capacity=50)
+    users = [member(5000 + i) for i in range(200)]
     updates = [message(f"/join {salon.short_code}", u, bot=app.bot) for u in users]
+    # All 200 run at once through the real handlers (one session each, racing for the seats).
     await asyncio.gather(*(app.process_update(u) for u in updates))
     rows, going_count = await _state(db, salon.id)
     statuses = [status for _user, status in rows]
-    assert going_count == 20 and len(rows) == 100
-    # Seats went to the first 20 signups (by id), everyone after waits in that order.
-    assert statuses == ["going"] * 20 + ["waitlist"] * 80
-    for position, (user_id, _status) in enumerate(rows[20:], start=1):
+    assert going_count == 50 and len(rows) == 200 and len({u for u, _s in rows}) == 200
+    # Seats went to the first 50 signups (by id), everyone after waits in that order.
+    assert statuses == ["going"] * 50 + ["waitlist"] * 150
+    async with db.begin() as session:
+        stored = await session.scalar(select(Salon.going_count).where(Salon.id == salon.id))
+        held = await session.scalar(
+            select(func.count()).where(Signup.salon_id == salon.id, Signup.status == "going")
+        )
+    assert stored == held == 50
+    for position, (user_id, _status) in enumerate(rows[50:], start=1):
         [text] = fake_request.sent_texts(user_id)
         assert f"number {position} in line" in text
-    for user_id, _status in rows[:20]:
-        assert fake_request.sent_texts(user_id)[0].startswith("You are in!")
-    assert not any("went wrong" in t or "trouble" in t for t in fake_request.sent_texts())
+    for user_id, _status in rows[:50]:
+        [text] = fake_request.sent_texts(user_id)
+        assert text.startswith("You are in!")
+    assert not any("went wrong" in t or "try again shortly" in t for t in fake_request.sent_texts())
