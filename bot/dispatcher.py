@@ -17,10 +17,11 @@ import math
 import re
 import time
 import warnings
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot, ForceReply, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
@@ -54,6 +55,9 @@ class Dispatcher:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     tasks: set[asyncio.Task] = field(default_factory=set)
     stopping: bool = False
+    # Asked inside each claim's transaction; False (this process no longer leads) claims
+    # nothing. None: always allowed (one process, or a test).
+    fence: Callable[[AsyncSession], Awaitable[bool]] | None = None
 
     def interval(self, chat_id: int) -> float:
         """Seconds between two messages to this chat (groups: their per-minute limit)."""
@@ -178,6 +182,8 @@ async def _send_at(bot: Bot, db: async_sessionmaker, dispatcher: Dispatcher, slo
     if dispatcher.stopping or time.monotonic() < dispatcher.paused_until:
         return False  # nothing was claimed for this slot: nothing to hand back
     async with db.begin() as session:
+        if dispatcher.fence is not None and not await dispatcher.fence(session):
+            return False
         now = time.monotonic()
         rows = await claim_due(1, session=session, skip_chats=dispatcher.busy_chats(now))
         for row in rows:
