@@ -62,6 +62,7 @@ class Leadership:
         self._connection: AsyncConnection | None = None
         self._pid: int | None = None
         self._announced_standby = False
+        self._unreachable = False  # warned that the lock cannot be reached (once per outage)
 
     async def start(self) -> None:
         """Lead at once on SQLite; on PostgreSQL make the first attempt at the lock."""
@@ -86,12 +87,12 @@ class Leadership:
                 holder = await asyncio.wait_for(self._holder(self._connection), timeout)
                 if holder != self._pid:
                     raise LockLost(f"the lock is held by server pid {holder}")
-                return
-            if await asyncio.wait_for(try_lock(self._connection, self.config.lock_key), timeout):
+            elif await asyncio.wait_for(try_lock(self._connection, self.config.lock_key), timeout):
                 await self._take_over()
             elif not self._announced_standby:
                 self._announced_standby = True
                 logger.info("leader: standby, another process runs the scheduler and dispatcher")
+            self._unreachable = False
         except Exception as error:  # noqa: BLE001 - whatever broke, the safe answer is the same
             await self._step_down(error)
 
@@ -111,8 +112,10 @@ class Leadership:
         if was_leader:
             logger.warning("leader: lost the lock (%s); scheduler and dispatcher stopped", error)
             await self.on_lose()
-        else:
-            logger.warning("leader: cannot reach the lock (%s); retrying", error)
+        elif not self._unreachable:
+            self._unreachable = True
+            logger.warning("leader: cannot reach the lock (%s); retrying every %s s",
+                           error, self.config.interval_seconds)  # fmt: skip
         await self._close_connection(release=False)
 
     async def fence(self, session: AsyncSession) -> bool:

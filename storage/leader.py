@@ -12,6 +12,10 @@ from sqlalchemy import NullPool, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
 
+# Held by `salonbot migrate` (migrations/env.py) while it upgrades: not the leader's key, so
+# a new version's migration never waits for the running leader.
+MIGRATION_LOCK_KEY = int.from_bytes(b"salonmig")
+
 # The lock's row in pg_locks: a bigint key is split into classid (high half) and objid (low
 # half), with objsubid 1 (two int4 keys would give objsubid 2).
 _HOLDER = text(

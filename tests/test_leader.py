@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 import shutil
+import subprocess
+import sys
 
 import asyncpg
 import pytest
@@ -14,9 +18,11 @@ from bot.config import LeaderConfig
 from bot.dispatcher import dispatch_once
 from bot.leader import LOCAL_JOBS, Leadership
 from storage.db import create_engine, session_factory
+from storage.migrate import current_revision, head_revision
 from storage.models import OutboxMessage
 from storage.outbox import claim_due, enqueue
-from tests.conftest import make_config
+from tests.conftest import POSTGRES_URL, drop_pg_database, make_config, new_pg_database, pg_url
+from tests.e2e import ROOT
 from tests.fakes import FakeRequest
 
 CONFIG = LeaderConfig(interval_seconds=1)
@@ -176,3 +182,34 @@ async def test_sqlite_app_leads_at_start_without_a_leader_job(sqlite_template, t
         assert await _fenced(app.bot_data.leader, db)
     finally:
         await _close(app)
+
+
+def test_processes_starting_together_migrate_an_empty_postgres_database_once(tmp_path):
+    if not POSTGRES_URL:
+        pytest.skip("needs SALONBOT_TEST_POSTGRES_URL (CI sets it)")
+    name = new_pg_database()  # empty: both processes find every revision to apply
+    url = pg_url(name)
+    config = tmp_path / "config.toml"
+    config.write_text(f'[database]\nurl = "{url}"\n', encoding="utf-8")
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    }
+    command = [sys.executable, "-m", "bot.cli", "migrate", "--config", str(config)]
+    try:
+        runs = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                for _ in range(2)]  # fmt: skip
+        outputs = [run.communicate(timeout=120)[0].decode() for run in runs]
+        assert [run.returncode for run in runs] == [0, 0], outputs
+        assert all(f"database is at revision {head_revision(url)}" in out for out in outputs)
+
+        async def revision() -> str | None:
+            engine = create_engine(url)
+            try:
+                return await current_revision(engine)
+            finally:
+                await engine.dispose()
+
+        assert asyncio.run(revision()) == head_revision(url)
+    finally:
+        drop_pg_database(name)
