@@ -5,8 +5,10 @@ Sending is concurrent but paced: the dispatcher hands out send *slots* spaced
 most `MAX_IN_FLIGHT`). At its slot a task claims one due message (`sending`, in a transaction
 that commits before the send), sends it and marks it `sent` / `failed` / back to `pending` in
 another transaction. So a row is `sending` only while its request is in flight; a crash
-leaves just those rows `sending`, and at the next start `recover_in_flight` marks them
-`unknown`: they are never resent (a duplicate message is worse than a missing one).
+leaves just those rows `sending`, and the next leader (the restarted process, or another
+one; bot/leader.py) first has `recover_in_flight` mark them `unknown`: they are never resent
+(a duplicate message is worse than a missing one). Only the leader's dispatcher runs, and
+its `fence` re-checks the leadership inside every claim's transaction.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ one process and it always leads.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -134,7 +135,8 @@ class Leadership:
             await connection.close()
         except Exception as error:  # noqa: BLE001 - a dead connection cannot be closed cleanly
             logger.debug("leader: closing the lock connection: %s", error)
-            await connection.invalidate()
+            with contextlib.suppress(Exception):
+                await connection.invalidate()
 
     async def close(self) -> None:
         """Release the lock (another process takes over at its next attempt).
