@@ -160,8 +160,7 @@ def make_leadership(app: Application) -> Leadership:
             unknown = await recover_in_flight(session=session)
         if unknown:
             logger.warning(
-                "%d outbox messages were in flight when the last leader stopped: marked unknown",
-                unknown,
+                "%d outbox messages were in flight at the last stop: marked unknown", unknown
             )
         _enable_leader_jobs(app, True)
 
