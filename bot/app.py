@@ -53,10 +53,11 @@ from bot.jobs import (
     retention_job,
     waitlist_job,
 )
+from bot.leader import leader_job, make_leadership
 from bot.salon_access import stale_button
 from bot.throttle import Throttle, throttle
 from storage.db import create_engine, session_factory
-from storage.outbox import recover_in_flight
+from storage.leader import is_postgres
 from storage.users import CommunityInfo, upsert_communities
 
 logger = logging.getLogger(__name__)
@@ -116,6 +117,9 @@ def build_app(config: Config, *, request: BaseRequest | None = None) -> Applicat
                        job_kwargs={"max_instances": 2, "coalesce": True})  # fmt: skip
     jobs.run_repeating(retention_job, timedelta(days=1), first=timedelta(minutes=5),
                        name="retention")  # fmt: skip
+    if is_postgres(config.database.url):  # several processes: elect the one that sends
+        interval = config.leader.interval_seconds
+        jobs.run_repeating(leader_job, interval, first=interval, name="leader")
     return app
 
 
@@ -194,7 +198,7 @@ def register_members(app: Application, config: Config) -> None:
 
 
 async def start_services(app: Application) -> None:
-    """Open the database, sync the configured communities, publish the command menus."""
+    """Open the database, sync the communities, join the leader election, publish the menus."""
     data: BotData = app.bot_data
     config = data.config
     data.engine = create_engine(config.database.url, echo=config.database.echo)
@@ -204,24 +208,25 @@ async def start_services(app: Application) -> None:
             [CommunityInfo(c.chat_id, c.title, c.timezone, c.language) for c in config.communities],
             session=session,
         )
-        unknown = await recover_in_flight(session=session)
     data.activity = ActivityBuffer(
         data.db,
         communities=frozenset(c.chat_id for c in config.communities),
         store_text=config.privacy.store_text,
         retention_days=config.privacy.retention_days,
     )
-    if unknown:
-        logger.warning(
-            "%d outbox messages were in flight at the last stop: marked unknown", unknown
-        )
+    # Leading starts with recovering the sends a crashed leader left in flight (bot/leader.py).
+    data.leader = make_leadership(app)
+    data.dispatcher.fence = data.leader.fence
+    await data.leader.start()
     await publish_commands(app)
 
 
 async def stop_services(app: Application) -> None:
-    """Finish the sends in flight, write the buffered activity, close the database."""
+    """Finish the sends in flight, release the leader lock, write the activity, close the db."""
     if app.bot_data.dispatcher is not None:
         await app.bot_data.dispatcher.close()
+    if app.bot_data.leader is not None:
+        await app.bot_data.leader.close()
     if app.bot_data.activity is not None:
         await app.bot_data.activity.close()
     if app.bot_data.engine is not None:

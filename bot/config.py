@@ -199,6 +199,15 @@ class PaymentsConfig(_Section):
     provider_token: str = Field("", repr=False)
 
 
+class LeaderConfig(_Section):
+    # Several processes on one PostgreSQL database elect the one that runs the scheduler and
+    # the dispatcher through this advisory lock (bot/leader.py). Keys are per database.
+    lock_key: int = Field(int.from_bytes(b"salonbot"), ge=-(2**63), le=2**63 - 1)
+    # Standbys retry, and the leader checks its lock, this often. A crashed leader is replaced
+    # within about this long; a vanished host within about 5 times it (under 60 s at 7).
+    interval_seconds: float = Field(3.0, ge=1, le=7)
+
+
 class LoggingConfig(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -214,6 +223,7 @@ class Config(_Section):
     models: ModelsConfig = ModelsConfig()
     limits: LimitsConfig = LimitsConfig()
     payments: PaymentsConfig = PaymentsConfig()
+    leader: LeaderConfig = LeaderConfig()
     logging: LoggingConfig = LoggingConfig()
 
     @model_validator(mode="after")

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from bot.activity import ActivityBuffer
     from bot.config import Config
     from bot.dispatcher import Dispatcher
+    from bot.leader import Leadership
     from bot.throttle import Throttle
 
 
@@ -31,6 +32,7 @@ class BotData:
     throttle: Throttle | None = None
     activity: ActivityBuffer | None = None
     dispatcher: Dispatcher | None = None
+    leader: Leadership | None = None
     # chat id -> (expires at, monotonic seconds; admin user ids)
     admin_cache: dict[int, tuple[float, frozenset[int]]] = field(default_factory=dict)
     # job name -> when the next "database unavailable" warning may be logged (monotonic)

@@ -5,8 +5,10 @@ Sending is concurrent but paced: the dispatcher hands out send *slots* spaced
 most `MAX_IN_FLIGHT`). At its slot a task claims one due message (`sending`, in a transaction
 that commits before the send), sends it and marks it `sent` / `failed` / back to `pending` in
 another transaction. So a row is `sending` only while its request is in flight; a crash
-leaves just those rows `sending`, and at the next start `recover_in_flight` marks them
-`unknown`: they are never resent (a duplicate message is worse than a missing one).
+leaves just those rows `sending`, and the next leader (the restarted process, or another
+one; bot/leader.py) first has `recover_in_flight` mark them `unknown`: they are never resent
+(a duplicate message is worse than a missing one). Only the leader's dispatcher runs, and
+its `fence` re-checks the leadership inside every claim's transaction.
 
 Failures (see bot/delivery.py): a 429 pauses everything for its retry_after; a 5xx or a
 connection failure pauses everything with a growing backoff and puts the row back (a lone
@@ -75,6 +77,9 @@ class Dispatcher:
     tasks: set[asyncio.Task] = field(default_factory=set)
     stopping: bool = False
     failures: int = 0  # consecutive sends that failed on the network or with a 5xx
+    # Asked inside each claim's transaction; False (this process no longer leads) claims
+    # nothing. None: always allowed (one process, or a test).
+    fence: Callable[[AsyncSession], Awaitable[bool]] | None = None
 
     def interval(self, chat_id: int) -> float:
         """Seconds between two messages to this chat (groups: their per-minute limit)."""
@@ -240,6 +245,8 @@ async def _send_at(bot: Bot, db: async_sessionmaker, dispatcher: Dispatcher, slo
     if dispatcher.stopping or time.monotonic() < dispatcher.paused_until:
         return False  # nothing was claimed for this slot: nothing to hand back
     async with db.begin() as session:
+        if dispatcher.fence is not None and not await dispatcher.fence(session):
+            return False
         now = time.monotonic()
         rows = await claim_due(1, session=session, skip_chats=dispatcher.busy_chats(now))
         for row in rows:

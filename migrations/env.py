@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 
 from alembic import context
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from storage.db import create_engine
+from storage.leader import MIGRATION_LOCK_KEY
 from storage.models import Base
 
 target_metadata = Base.metadata
@@ -21,6 +23,11 @@ def _run(connection: Connection) -> None:
         compare_type=True,
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # Processes starting together migrate one after the other: the second waits here,
+            # then finds the schema current (PostgreSQL runs DDL inside the transaction).
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                               {"key": MIGRATION_LOCK_KEY})  # fmt: skip
         context.run_migrations()
 
 

@@ -103,7 +103,7 @@ async def claim_due(
     """Mark up to `limit` due pending messages `sending` (one per chat) and return them.
 
     Commit right after: a row is `sending` only while its send is in flight, so rows found
-    `sending` at startup were interrupted by a crash (see `recover_in_flight`).
+    `sending` by a new leader were interrupted by a crash (see `recover_in_flight`).
     """
     now = now or utcnow()
     query = select(OutboxMessage).where(
@@ -189,7 +189,11 @@ async def mark_retry(
 
 
 async def recover_in_flight(*, session: AsyncSession) -> int:
-    """At startup: rows left `sending` by a crash become `unknown` (never resent)."""
+    """When a process becomes the leader: rows left `sending` by a crash become `unknown`.
+
+    They are never resent. Only the new leader may call it: a process that merely starts
+    while another leads would mark the leader's sends in flight.
+    """
     in_flight = select(OutboxMessage.id).where(OutboxMessage.status == SENDING)
     await _follow(in_flight, INV_UNKNOWN, session=session)
     result = await session.execute(

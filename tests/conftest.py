@@ -92,6 +92,16 @@ def db_url(request, tmp_path) -> AsyncIterator[str]:
 
 
 @pytest.fixture
+def pg_db_url(request) -> AsyncIterator[str]:
+    """A fresh migrated PostgreSQL database URL, for tests that need PostgreSQL itself."""
+    if not POSTGRES_URL:
+        pytest.skip("needs SALONBOT_TEST_POSTGRES_URL (CI sets it)")
+    name = new_pg_database(template=request.getfixturevalue("pg_template"))
+    yield pg_url(name)
+    drop_pg_database(name)
+
+
+@pytest.fixture
 async def db(db_url):
     """A session factory on a fresh database."""
     engine = create_engine(db_url)

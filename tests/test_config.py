@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.config import ConfigError, load_config, parse_config
+from bot.config import ConfigError, LeaderConfig, load_config, parse_config
 from tests.conftest import TOKEN
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,6 +18,8 @@ def test_example_config_is_valid_apart_from_the_token():
     assert config.database.url == "sqlite+aiosqlite:///salonbot.db"
     assert config.communities[0].zone.key == "Asia/Shanghai"
     assert config.messaging.global_rate_per_second == 25
+    assert config.leader == LeaderConfig()  # the file states the defaults
+    assert config.leader.lock_key == int.from_bytes(b"salonbot")
 
 
 def test_example_config_needs_a_token():
@@ -51,6 +53,14 @@ def test_token_from_environment_overrides_the_file():
         ({"telegram": {"token": TOKEN}, "database": {"url": "mysql://x"}}, r"database\.url"),
         ({"telegram": {"token": TOKEN}, "messaging": {"quiet_hours_start": "late"}},
          r"messaging\.quiet_hours_start"),
+        ({"telegram": {"token": TOKEN}, "leader": {"interval_seconds": 0.5}},
+         r"leader\.interval_seconds: Input should be greater than or equal to 1"),
+        ({"telegram": {"token": TOKEN}, "leader": {"interval_seconds": 60}},
+         r"leader\.interval_seconds: Input should be less than or equal to 7"),
+        ({"telegram": {"token": TOKEN}, "leader": {"lock_key": 2**63}}, r"leader\.lock_key"),
+        ({"telegram": {"token": TOKEN}, "leader": {"lock_key": "salonbot"}},
+         r"leader\.lock_key"),
+        ({"telegram": {"token": TOKEN}, "leader": {"key": 1}}, r"leader\.key: unknown key"),
     ],
 )  # fmt: skip
 def test_bad_config_names_the_key(data, key):
