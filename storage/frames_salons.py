@@ -14,6 +14,7 @@ from storage.models import Salon, Signup
 from storage.models.salons import (
     DECLINED,
     GOING,
+    HELD,
     LEFT,
     OFFERED,
     SALON_CANCELLED,
@@ -23,7 +24,7 @@ from storage.models.salons import (
 
 # Storage statuses -> the recommender's responses. A member who signed up and later left did
 # sign up; an offered seat came from the waitlist.
-RESPONSES = {GOING: "yes", LEFT: "yes", OFFERED: "waitlist", WAITLIST: "waitlist",
+RESPONSES = {GOING: "yes", LEFT: "yes", HELD: "yes", OFFERED: "waitlist", WAITLIST: "waitlist",
              DECLINED: "no", "maybe": "maybe"}  # fmt: skip
 EVENT_COLUMNS = ["event_id", "community_id", "title", "description", "tags", "starts_at",
                  "capacity", "price", "created_at"]  # fmt: skip

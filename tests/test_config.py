@@ -51,6 +51,18 @@ def test_token_from_environment_overrides_the_file():
         ({"telegram": {"token": TOKEN}, "database": {"url": "mysql://x"}}, r"database\.url"),
         ({"telegram": {"token": TOKEN}, "messaging": {"quiet_hours_start": "late"}},
          r"messaging\.quiet_hours_start"),
+        ({"telegram": {"token": TOKEN}, "payments": {"hold_minutes": 0}},
+         r"payments\.hold_minutes"),
+        ({"telegram": {"token": TOKEN}, "payments": {"hold_minutes": 5000}},
+         r"payments\.hold_minutes"),
+        ({"telegram": {"token": TOKEN}, "payments": {"refund_deadline_hours": -1}},
+         r"payments\.refund_deadline_hours"),
+        ({"telegram": {"token": TOKEN}, "payments": {"refund_report_after": 0}},
+         r"payments\.refund_report_after"),
+        ({"telegram": {"token": TOKEN}, "payments": {"default_currency": "DOGE"}},
+         r"payments\.default_currency: 'DOGE' is not a currency"),
+        ({"telegram": {"token": TOKEN}, "payments": {"default_currency": "CNY"}},
+         r"payments: default_currency CNY needs provider_token"),
     ],
 )  # fmt: skip
 def test_bad_config_names_the_key(data, key):
@@ -107,3 +119,14 @@ def test_payment_provider_token_from_file_or_environment_is_never_shown():
     assert "2:TEST:env" not in repr(config) and TOKEN not in repr(config)
     assert set(config.secrets) >= {TOKEN, "2:TEST:env"}
     assert parse_config({"telegram": {"token": TOKEN}}, env={}).payments.provider_token == ""
+
+
+def test_payment_defaults_and_a_provider_currency():
+    payments = parse_config({"telegram": {"token": TOKEN}}, env={}).payments
+    assert (payments.default_currency, payments.hold_minutes) == ("XTR", 15)
+    assert (payments.refund_deadline_hours, payments.refund_report_after) == (24, 5)
+    data = {"telegram": {"token": TOKEN},
+            "payments": {"default_currency": "CNY", "hold_minutes": 5}}  # fmt: skip
+    # The provider token may come from the environment only.
+    config = parse_config(data, env={"SALONBOT_PAYMENTS_PROVIDER_TOKEN": "3:TEST:x"})
+    assert (config.payments.default_currency, config.payments.hold_minutes) == ("CNY", 5)
