@@ -163,15 +163,19 @@ class BotApiSandbox:
                    "provider_payment_charge_id": override.pop("provider_payment_charge_id", ""),
                    **override}  # fmt: skip
         if payment["currency"] == "XTR":
-            with self._cond:
-                self.star_charges.setdefault(
-                    charge, {"user_id": user["id"], "amount": payment["total_amount"],
-                             "refunded": False})  # fmt: skip
+            self.add_star_charge(charge, user["id"], payment["total_amount"])
         chat = {"id": user["id"], "type": "private", "first_name": user.get("first_name", "")}
         message = {"message_id": next(self._message_ids), "date": int(time.time()),
                    "chat": chat, "from": user, "successful_payment": payment}  # fmt: skip
         self.push_update({"message": message})
         return charge
+
+    def add_star_charge(self, charge: str, user_id: int, amount: int) -> None:
+        """Remember a Stars payment (refundStarPayment accepts only charges it knows)."""
+        with self._cond:
+            self.star_charges.setdefault(
+                charge, {"user_id": user_id, "amount": amount, "refunded": False}
+            )
 
     def wait_pre_checkout(self, query_id: str, timeout: float = 20.0) -> dict:
         """The bot's answer to a pre-checkout query ({"ok": ..., "error_message": ...})."""

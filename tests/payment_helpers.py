@@ -42,8 +42,12 @@ async def pre_checkout(app, fake_request, user: dict, invoice: dict, **override)
 
 
 async def pay(app, user: dict, invoice: dict, charge: str, **override) -> None:
-    """Telegram reports the member's successful payment."""
-    await app.process_update(successful_payment(user, invoice, charge, bot=app.bot, **override))
+    """Telegram reports the member's successful payment (a Stars charge the fake API knows)."""
+    update = successful_payment(user, invoice, charge, bot=app.bot, **override)
+    paid = update.message.successful_payment
+    if paid.currency == "XTR":
+        app.bot.request.api.add_star_charge(charge, user["id"], paid.total_amount)
+    await app.process_update(update)
 
 
 async def signups(db, salon_id: int) -> tuple[list[tuple[int, str]], int]:

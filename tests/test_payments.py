@@ -10,12 +10,14 @@ import asyncio
 
 from sqlalchemy import select
 
+from bot.app import build_app
 from bot.invoices import sign_payload, verify_payload
 from bot.jobs import waitlist_job
 from storage.holds import InvoiceRef
 from storage.models import OutboxMessage
 from storage.models.payments import PAID, R_SEAT_GONE, REFUND_DUE
 from tests.conftest import TOKEN
+from tests.fakes import FakeRequest
 from tests.payment_helpers import (
     answers,
     end_holds,
@@ -28,7 +30,7 @@ from tests.payment_helpers import (
     signups,
 )
 from tests.salon_helpers import job_context, make_salon, member
-from tests.updates import callback
+from tests.updates import callback, message, pre_checkout_query
 
 ALICE, BO, CY = member(3001), member(3002, "zh"), member(3003)
 
@@ -238,3 +240,52 @@ async def test_free_salons_are_unchanged(app, fake_request, db):
     await join(app, ALICE, salon)
     assert await signups(db, salon.id) == ([(3001, "going")], 1)
     assert invoices(fake_request, ALICE) == []
+
+
+class GatedRequest(FakeRequest):
+    """The fake Bot API, except that messages to one chat hang until `gate` opens."""
+
+    def __init__(self, slow_chat: int) -> None:
+        super().__init__()
+        self.slow_chat = slow_chat
+        self.gate = asyncio.Event()
+        self.answered = asyncio.Event()  # set once a pre-checkout query was answered
+
+    async def do_request(self, url, method, request_data=None, **kwargs):
+        params = request_data.parameters if request_data else {}
+        if url.endswith("/sendMessage") and params.get("chat_id") == self.slow_chat:
+            await self.gate.wait()
+        result = await super().do_request(url, method, request_data, **kwargs)
+        if url.endswith("/answerPreCheckoutQuery"):
+            self.answered.set()
+        return result
+
+
+async def test_the_pre_checkout_answer_does_not_wait_behind_a_slow_update(db, config):
+    request = GatedRequest(slow_chat=CY["id"])
+    app = build_app(config, request=request)
+    await app.initialize()
+    await app.post_init(app)
+    await app.start()
+    try:
+        salon = await paid_salon(db, capacity=2)
+        await join(app, ALICE, salon)
+        [invoice] = invoices(request, ALICE)
+        # Cy's /events hangs on its reply; Alice pays meanwhile; then Bo sends /events.
+        await app.update_queue.put(message("/events", CY, bot=app.bot))
+        await app.update_queue.put(pre_checkout_query(ALICE, invoice, bot=app.bot))
+        await app.update_queue.put(message("/events", BO, bot=app.bot))
+        async with asyncio.timeout(10):  # Telegram's limit; it comes long before
+            await request.answered.wait()
+        assert request.calls_to("answerPreCheckoutQuery")[0].params["ok"] is True
+        # Other updates keep their order: Bo's /events waits for Cy's to finish.
+        assert not request.gate.is_set() and request.calls_to("sendMessage", chat_id=BO["id"]) == []
+        request.gate.set()
+        await asyncio.wait_for(app.update_queue.join(), 30)
+        order = [c.params["chat_id"] for c in request.calls_to("sendMessage")][-2:]
+        assert order == [CY["id"], BO["id"]]
+    finally:
+        request.gate.set()
+        await app.stop()
+        await app.post_shutdown(app)
+        await app.shutdown()
