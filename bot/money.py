@@ -1,7 +1,7 @@
 """Amounts of money: currencies Telegram payments accept, their decimals, reading and showing.
 
 Telegram takes amounts in a currency's smallest unit (cents for USD, whole stars for XTR);
-`EXPONENTS` says how many decimals each currency has. The list holds the common currencies of
+`storage.currencies` says how many decimals each currency has. The list holds the currencies of
 Telegram's payment providers; an unknown code is refused rather than sent to Telegram.
 """
 
@@ -10,9 +10,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-STARS = "XTR"
-# Currency -> number of decimals (Telegram's currencies.json "exp"); 2 unless listed otherwise.
-EXPONENTS = {STARS: 0, "JPY": 0, "KRW": 0, "VND": 0, "CLP": 0, "ISK": 0, "UGX": 0, "PYG": 0}
+from storage.currencies import STARS, exponent
+
 CURRENCIES = frozenset({
     STARS, "USD", "EUR", "GBP", "CNY", "HKD", "TWD", "SGD", "MYR", "THB", "IDR", "PHP", "VND",
     "JPY", "KRW", "INR", "AUD", "NZD", "CAD", "CHF", "SEK", "NOK", "DKK", "PLN", "CZK", "HUF",
@@ -25,16 +24,6 @@ MAX_STARS = 10_000
 MAX_UNITS = 1_000_000
 _AMOUNT_RE = re.compile(r"^\s*(\d{1,9}(?:[.,]\d{1,4})?)\s*([A-Za-z]{2,6}|⭐️?)?\s*$")
 _CODE_FIRST_RE = re.compile(r"^\s*([A-Za-z]{2,6})\s*(\d{1,9}(?:[.,]\d{1,4})?)\s*$")
-
-
-def exponent(currency: str) -> int:
-    """Decimals of the currency (0 for Stars and yen, 2 for most)."""
-    return EXPONENTS.get(currency.upper(), 2)
-
-
-def to_major(amount: int, currency: str) -> float:
-    """An amount in the smallest unit as the currency's main unit (4950 CNY -> 49.5)."""
-    return amount / 10 ** exponent(currency)
 
 
 def format_amount(amount: int, currency: str) -> str:
