@@ -80,6 +80,7 @@ class BotApiSandbox:
         self._random = random.Random(seed)
         self._updates: list[dict] = []
         self._update_ids = itertools.count(1)
+        self.last_update_id = 0
         self._offset = 0  # the highest getUpdates offset seen: updates below it were received
         self._message_ids = itertools.count(1000)
         self._cond = threading.Condition()
@@ -131,6 +132,7 @@ class BotApiSandbox:
         with self._cond:
             update = {**update, "update_id": next(self._update_ids)}
             self._updates.append(update)
+            self.last_update_id = update["update_id"]
             self._cond.notify_all()
         return update["update_id"]
 
@@ -144,7 +146,7 @@ class BotApiSandbox:
         """
         query_id = f"pcq{next(self._charge_ids)}"
         query = {"id": query_id, "from": user, "currency": invoice["currency"],
-                 "total_amount": _total(invoice), "invoice_payload": invoice["payload"],
+                 "total_amount": invoice_total(invoice), "invoice_payload": invoice["payload"],
                  **override}  # fmt: skip
         self.push_update({"pre_checkout_query": query})
         return query_id
@@ -158,7 +160,7 @@ class BotApiSandbox:
         charge = override.pop("telegram_payment_charge_id", None) or (
             f"stxsandbox{next(self._charge_ids):06d}"
         )
-        payment = {"currency": invoice["currency"], "total_amount": _total(invoice),
+        payment = {"currency": invoice["currency"], "total_amount": invoice_total(invoice),
                    "invoice_payload": invoice["payload"], "telegram_payment_charge_id": charge,
                    "provider_payment_charge_id": override.pop("provider_payment_charge_id", ""),
                    **override}  # fmt: skip
@@ -356,12 +358,12 @@ class BotApiSandbox:
             message["invoice"] = {
                 "title": params.get("title", ""), "description": params.get("description", ""),
                 "start_parameter": "", "currency": params.get("currency", "XTR"),
-                "total_amount": _total(params),
+                "total_amount": invoice_total(params),
             }  # fmt: skip
         return message
 
 
-def _total(invoice: dict) -> int:
+def invoice_total(invoice: dict) -> int:
     """The sum of an invoice's prices (sendInvoice's `prices`, decoded or as JSON text)."""
     prices = invoice.get("prices") or []
     if isinstance(prices, str):
