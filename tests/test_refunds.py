@@ -96,7 +96,8 @@ async def test_a_failing_refund_is_retried_reported_once_and_never_lost(
     assert "Internal Server Error" in payment.refund_error
     assert payment.refund_next_at > now + timedelta(hours=7)  # still scheduled
     reports = [t for t in await _outbox(db, ORGANIZER["id"]) if t.startswith("⚠️")]
-    assert len(reports) == 1 and "failed 5 times" in reports[0]
+    # In the community's language (zh): the organizer never wrote to the bot as a member.
+    assert len(reports) == 1 and "已失败 5 次" in reports[0] and "Internal Server Error" in reports[0]
     # Telegram recovers: the next due try goes through.
     fake_request.api.failures.clear()
     assert await process_refunds(app.bot, db, config, now=now + timedelta(days=1)) == 1
@@ -143,8 +144,8 @@ async def test_provider_payments_are_listed_to_the_organizer_and_marked(db_url, 
         rows = await payments(db)
         assert {(p.status, p.refund_reason) for p in rows} == {(MANUAL_REFUND, R_CANCELLED)}
         [listing] = [t for t in await _outbox(db, ORGANIZER["id"]) if t.startswith("💸")]
-        assert "49.90 CNY to member 4001: provider charge prov-0" in listing
-        assert "member 4002: provider charge prov-1" in listing
+        assert "49.90 CNY，退给成员 4001：服务商交易号 prov-0，Telegram 交易号 tg-0" in listing
+        assert "退给成员 4002：服务商交易号 prov-1" in listing
         assert "组织者会退还你支付的 49.90 CNY" in (await _outbox(db, 4002))[-1]
         await process_refunds(app.bot, db, config)
         assert fake_request.calls_to("refundStarPayment") == []  # the bot cannot refund these
