@@ -97,7 +97,8 @@ async def test_a_failing_refund_is_retried_reported_once_and_never_lost(
     assert payment.refund_next_at > now + timedelta(hours=7)  # still scheduled
     reports = [t for t in await _outbox(db, ORGANIZER["id"]) if t.startswith("⚠️")]
     # In the community's language (zh): the organizer never wrote to the bot as a member.
-    assert len(reports) == 1 and "已失败 5 次" in reports[0] and "Internal Server Error" in reports[0]
+    [report] = reports
+    assert "已失败 5 次" in report and "Internal Server Error" in report
     # Telegram recovers: the next due try goes through.
     fake_request.api.failures.clear()
     assert await process_refunds(app.bot, db, config, now=now + timedelta(days=1)) == 1
