@@ -97,6 +97,10 @@ def offer_payload(config: Config, salon: Salon, language: str, expires_at: datet
         time=when(config, salon, language),
         deadline=local_time(expires_at, zone, language),
     )
+    if salon.price_amount > 0:
+        text += "\n💰 " + _("{price}, paid when you claim the seat.").format(
+            price=format_amount(salon.price_amount, salon.currency)
+        )
     return {
         "text": text,
         "reply_markup": one_button(_("Claim the seat"), f"C:{salon.id}").to_dict(),

@@ -142,7 +142,11 @@ async def add_signup(
     if reason:
         return SignupResult(CLOSED, salon, reason=reason)
     existing = await get_signup(salon_id, user_id, session=session)
-    if existing is not None and existing.status == HELD and existing.offer_expires_at <= now:
+    if existing is not None and existing.status == HELD and not is_paid(salon):
+        # The salon became free while they were paying: the seat they hold is simply theirs.
+        existing.status, existing.offer_expires_at, existing.responded_at = GOING, None, now
+        await session.flush()
+    elif existing is not None and existing.status == HELD and existing.offer_expires_at <= now:
         # Not yet released by the tick: the seat is still theirs, so the hold starts anew.
         existing.offer_expires_at = hold_ends(salon, now, hold)
         await session.flush()

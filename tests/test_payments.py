@@ -16,6 +16,7 @@ from bot.jobs import waitlist_job
 from storage.holds import InvoiceRef
 from storage.models import OutboxMessage
 from storage.models.payments import PAID, R_SEAT_GONE, REFUND_DUE
+from storage.salon_admin import update_salon
 from tests.conftest import TOKEN
 from tests.fakes import FakeRequest
 from tests.payment_helpers import (
@@ -289,3 +290,29 @@ async def test_the_pre_checkout_answer_does_not_wait_behind_a_slow_update(db, co
         await app.stop()
         await app.post_shutdown(app)
         await app.shutdown()
+
+
+async def test_a_salon_made_free_while_a_member_pays_gives_them_the_seat(app, fake_request, db):
+    salon = await paid_salon(db, capacity=1)
+    await join(app, ALICE, salon)
+    [invoice] = invoices(fake_request, ALICE)
+    async with db.begin() as session:
+        await update_salon(salon.id, session=session, price_amount=0, currency="")
+    answer = await pre_checkout(app, fake_request, ALICE, invoice)
+    assert answer["ok"] is False and "price" in answer["error_message"]
+    await join(app, ALICE, salon)
+    assert await signups(db, salon.id) == ([(3001, "going")], 1)
+    assert len(invoices(fake_request, ALICE)) == 1  # no invoice for a free seat
+    assert fake_request.sent_texts(3001)[-1].startswith("You are already signed up")
+
+
+async def test_the_seat_offer_of_a_paid_salon_names_the_price(app, fake_request, db, config):
+    salon = await paid_salon(db, capacity=1, price=50)
+    await join(app, ALICE, salon)
+    await join(app, CY, salon)
+    await end_holds(db, salon.id)
+    await waitlist_job(job_context(app))
+    async with db.begin() as session:
+        [offer] = list(await session.scalars(
+            select(OutboxMessage).where(OutboxMessage.chat_id == CY["id"])))  # fmt: skip
+    assert offer.payload["text"].endswith("💰 50 ⭐, paid when you claim the seat.")
