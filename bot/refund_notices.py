@@ -106,9 +106,11 @@ async def queue_manual_refunds(
                  "dashboard (the bot cannot refund them):")  # fmt: skip
         lines = [head.format(title=salon.title)]
         for p in payments:
-            lines.append(_("• {amount} to member {user}: provider charge {provider}, Telegram "
-                           "charge {telegram}").format(
-                amount=_amount(p), user=p.user_id, provider=p.provider_payment_charge_id or "—",
+            # Charge ids, not member ids: the outbox keeps this text, and a member who deletes
+            # their data must not stay named in it (the provider finds the charge by its id).
+            lines.append(_("• {amount}: provider charge {provider}, Telegram charge "
+                           "{telegram}").format(
+                amount=_amount(p), provider=p.provider_payment_charge_id or "—",
                 telegram=p.telegram_payment_charge_id))  # fmt: skip
         # A payment is refunded once, so its first payment names the list.
         key = f"refund-list:{payments[0].id}:{organizer}"
@@ -139,9 +141,9 @@ async def queue_refund_failing(
     for organizer in organizer_ids(config, salon):
         language = await _language(config, salon, organizer, session)
         _ = translations(language).gettext
-        text = _("⚠️ Refunding {amount} to member {user} for «{title}» failed {attempts} times "
-                 "({error}). I keep trying; Telegram charge {telegram}.").format(
-            amount=_amount(payment), user=payment.user_id, title=salon.title,
+        text = _("⚠️ Refunding {amount} for «{title}» failed {attempts} times ({error}). I keep "
+                 "trying; Telegram charge {telegram}.").format(
+            amount=_amount(payment), title=salon.title,
             attempts=payment.refund_attempts, error=payment.refund_error or "—",
             telegram=payment.telegram_payment_charge_id)  # fmt: skip
         count += await _tell(organizer, salon, f"refund-failing:{payment.id}:{organizer}", text,
