@@ -316,3 +316,30 @@ async def test_the_seat_offer_of_a_paid_salon_names_the_price(app, fake_request,
         [offer] = list(await session.scalars(
             select(OutboxMessage).where(OutboxMessage.chat_id == CY["id"])))  # fmt: skip
     assert offer.payload["text"].endswith("💰 50 ⭐, paid when you claim the seat.")
+
+
+async def test_a_payment_is_recorded_through_a_short_database_outage(
+    app, fake_request, db, monkeypatch
+):
+    from sqlalchemy.exc import OperationalError
+
+    from bot.handlers import payments as handler
+
+    real, failures = handler.settle_payment, []
+
+    async def flaky(*args, **kwargs):
+        if len(failures) < 2:
+            failures.append(1)
+            raise OperationalError("INSERT", {}, ConnectionError("server closed the connection"))
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(handler, "settle_payment", flaky)
+    monkeypatch.setattr(handler, "SETTLE_RETRY_SECONDS", (0.0, 0.0, 0.0, 0.0))
+    salon = await paid_salon(db, capacity=1)
+    await join(app, ALICE, salon)
+    [invoice] = invoices(fake_request, ALICE)
+    await pay(app, ALICE, invoice, "charge-outage")
+    assert len(failures) == 2
+    assert [p.telegram_payment_charge_id for p in await payments(db)] == ["charge-outage"]
+    assert await signups(db, salon.id) == ([(3001, "going")], 1)
+    assert fake_request.sent_texts(3001)[-1].startswith("Payment received")
