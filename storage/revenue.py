@@ -88,8 +88,16 @@ async def get_revenue(community_id: int, since: datetime, *, session: AsyncSessi
     )
     currencies = [Money(c, int(g), int(r), int(p), int(n)) for c, g, r, p, n in rows]
     by_salon = await session.execute(
-        select(Salon.id, Salon.short_code, Salon.title, Payment.currency, gross, refunds, pending,
-               count)  # fmt: skip
+        select(
+            Salon.id,
+            Salon.short_code,
+            Salon.title,
+            Payment.currency,
+            gross,
+            refunds,
+            pending,
+            count,
+        )  # fmt: skip
         .join(Salon, Salon.id == Payment.salon_id)
         .where(Payment.community_id == community_id, touched)
         .group_by(Salon.id, Salon.short_code, Salon.title, Salon.starts_at, Payment.currency)
