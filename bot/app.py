@@ -16,6 +16,7 @@ from telegram.ext import (
     ContextTypes,
     MessageHandler,
     PollAnswerHandler,
+    PreCheckoutQueryHandler,
     TypeHandler,
     filters,
 )
@@ -37,6 +38,7 @@ from bot.handlers import (
     manage,
     members,
     newsalon,
+    payments,
     privacy,
     signups,
     start,
@@ -54,8 +56,10 @@ from bot.jobs import (
     waitlist_job,
 )
 from bot.leader import leader_job, make_leadership
+from bot.refunds import refunds_job
 from bot.salon_access import stale_button
 from bot.throttle import Throttle, throttle
+from bot.updates import PaymentsFirst
 from storage.db import create_engine, session_factory
 from storage.leader import is_postgres
 from storage.users import CommunityInfo, upsert_communities
@@ -85,6 +89,7 @@ def build_app(config: Config, *, request: BaseRequest | None = None) -> Applicat
         .context_types(ContextTypes(context=Context, bot_data=BotData))
         .post_init(start_services)
         .post_shutdown(stop_services)
+        .concurrent_updates(PaymentsFirst())  # pre-checkout queries never wait in line
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
@@ -170,6 +175,9 @@ def register_members(app: Application, config: Config) -> None:
     app.add_handler(CallbackQueryHandler(signups.claim_button, pattern=r"^C:"))
     app.add_handler(CallbackQueryHandler(privacy.on_button, pattern=r"^P:"))
     app.add_handler(PollAnswerHandler(feedback.poll_answer))
+    app.add_handler(PreCheckoutQueryHandler(payments.pre_checkout))
+    app.add_handler(MessageHandler(filters.SUCCESSFUL_PAYMENT & private,
+                                   payments.successful_payment))  # fmt: skip
     # Its own group: other features may handle private replies too.
     comment = private & filters.REPLY & filters.TEXT & ~filters.COMMAND
     app.add_handler(MessageHandler(comment, feedback.save_comment), group=1)
@@ -179,7 +187,7 @@ def register_members(app: Application, config: Config) -> None:
 
     tick = config.schedule.tick_seconds
     app.bot_data.dispatcher = Dispatcher(config.messaging)
-    for job in (reminders_job, feedback_job, waitlist_job):
+    for job in (reminders_job, feedback_job, waitlist_job, refunds_job):
         app.job_queue.run_repeating(job, interval=tick, first=1.0, name=job.__name__)
     app.job_queue.run_custom(
         nightly_training_job,

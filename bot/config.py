@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from bot.money import CURRENCIES, STARS
+
 TOKEN_ENV = "SALONBOT_TOKEN"
 PROVIDER_TOKEN_ENV = "SALONBOT_PAYMENTS_PROVIDER_TOKEN"
 _TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
@@ -197,6 +199,26 @@ class LimitsConfig(_Section):
 class PaymentsConfig(_Section):
     # Telegram Stars (currency XTR) need no provider token; other currencies do.
     provider_token: str = Field("", repr=False)
+    default_currency: str = "XTR"
+    hold_minutes: float = Field(15.0, gt=0, le=24 * 60)
+    refund_deadline_hours: float = Field(24.0, ge=0)
+    refund_report_after: int = Field(5, ge=1, le=100)
+
+    @field_validator("default_currency")
+    @classmethod
+    def _known_currency(cls, value: str) -> str:
+        if value not in CURRENCIES:
+            raise ValueError(f"{value!r} is not a currency code Telegram accepts (e.g. XTR, CNY)")
+        return value
+
+    @model_validator(mode="after")
+    def _provider_for_money(self) -> PaymentsConfig:
+        if self.default_currency != STARS and not self.provider_token:
+            raise ValueError(
+                f"default_currency {self.default_currency} needs provider_token "
+                "(only Telegram Stars, XTR, work without one)"
+            )
+        return self
 
 
 class LeaderConfig(_Section):

@@ -12,8 +12,9 @@ from datetime import timedelta
 
 from bot.campaigns import autostart_campaigns, measure_campaigns, run_due_waves
 from bot.context import Context
-from bot.notices import queue_feedback, queue_lapsed, queue_offers, queue_reminder
+from bot.notices import queue_feedback, queue_lapsed, queue_offers, queue_reminder, queue_unpaid
 from storage.attendance import mark_no_shows
+from storage.holds import expire_holds
 from storage.retention import purge_expired_activity
 from storage.salons import get_salon
 from storage.schedule import cancel_late_reminders, list_due_feedback, list_due_reminders
@@ -50,6 +51,8 @@ async def waitlist_job(context: Context) -> None:
     config = context.config
     window = timedelta(hours=config.schedule.waitlist_claim_hours)
     async with context.db.begin() as session:
+        # Unpaid holds end first, so the seats they free are offered in the same tick.
+        unpaid = await expire_holds(session=session)
         lapsed, offered = await expire_offers(session=session, offer_window=window)
         salons = {}
         for signup in [*lapsed, *offered]:
@@ -59,11 +62,13 @@ async def waitlist_job(context: Context) -> None:
         now = utcnow()
         still_open = [s for s in lapsed if salons[s.salon_id].starts_at > now]
         await queue_lapsed(config, salons, still_open, session=session)
+        await queue_unpaid(config, unpaid, session=session, now=now)
         for salon_id, salon in salons.items():
             mine = [s for s in offered if s.salon_id == salon_id]
             await queue_offers(config, salon, mine, session=session)
-    if lapsed or offered:
-        logger.info("waitlist: %d offers lapsed, %d seats offered", len(lapsed), len(offered))
+    if lapsed or offered or unpaid:
+        logger.info("waitlist: %d unpaid holds ended, %d offers lapsed, %d seats offered",
+                    len(unpaid), len(lapsed), len(offered))  # fmt: skip
 
 
 async def nightly_training_job(context: Context) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,9 +14,11 @@ from bot.salon_texts import (
     member_language,
     offer_payload,
     reminder_payload,
+    unpaid_payload,
 )
 from storage.models import Salon, Signup
 from storage.outbox import enqueue
+from storage.salons import get_salon
 from storage.schedule import Due
 from storage.users import get_user
 
@@ -55,6 +58,24 @@ async def queue_lapsed(
             f"offer-lapsed:{signup.id}", session=session, kind="offer", chat_id=signup.user_id,
             user_id=signup.user_id, salon_id=salon.id,
             payload=lapsed_payload(config, salon, language),
+        )  # fmt: skip
+    return count
+
+
+async def queue_unpaid(
+    config: Config, ended: Iterable[Signup], *, session: AsyncSession, now: datetime
+) -> int:
+    """Tell members whose held seat was released unpaid (not once the salon has started)."""
+    count = 0
+    for signup in ended:
+        salon = await get_salon(signup.salon_id, session=session)
+        if salon is None or salon.starts_at <= now:
+            continue
+        language = await _language(config, salon, signup.user_id, session)
+        count += await enqueue(
+            f"hold-ended:{signup.id}:{int(signup.created_at.timestamp())}", session=session,
+            kind="offer", chat_id=signup.user_id, user_id=signup.user_id, salon_id=salon.id,
+            payload=unpaid_payload(salon, language),
         )  # fmt: skip
     return count
 

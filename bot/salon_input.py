@@ -8,6 +8,15 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.i18n import N_
+from bot.money import (
+    FRACTION,
+    STARS,
+    TOO_HIGH,
+    UNKNOWN_CURRENCY,
+    UNREADABLE,
+    PriceError,
+    parse_price,
+)
 
 MAX_TITLE, MAX_DESCRIPTION, MAX_LOCATION, MAX_TAGS = 100, 1000, 200, 400
 MAX_DURATION_MINUTES = 24 * 60
@@ -15,9 +24,17 @@ TIME_FORMAT = "%Y-%m-%d %H:%M"
 _DURATION_RE = re.compile(r"^(?:(\d+(?:\.\d+)?)\s*h)?\s*(?:(\d+)\s*(?:m|min)?)?$", re.IGNORECASE)
 ONE_LINER_USAGE = N_(
     "One line: /newsalon <title> | <YYYY-MM-DD HH:MM> | <capacity> [| <location> "
-    "[| <tags separated by ;>]]\n"
+    "[| <tags separated by ;> [| <price, e.g. 50 or 49.90 CNY>]]]\n"
     "Or send /newsalon alone and I will ask step by step."
 )
+PRICE_ERRORS = {
+    UNREADABLE: N_("Please send the price as a number with an optional currency, for example "
+                   "50 or 49.90 CNY; 0 means free."),
+    UNKNOWN_CURRENCY: N_("I do not know that currency. Use a three-letter code such as CNY, USD "
+                         "or EUR, or XTR for Telegram Stars."),
+    FRACTION: N_("Too many decimals for that currency (Telegram Stars are whole numbers)."),
+    TOO_HIGH: N_("That price is too high for a Telegram payment."),
+}  # fmt: skip
 
 
 class InputError(ValueError):
@@ -125,6 +142,24 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(minutes=round(minutes))
 
 
+def parse_salon_price(text: str, default_currency: str, has_provider: bool) -> tuple[int, str]:
+    """(amount in the smallest unit, currency) of a seat; (0, "") is free.
+
+    Telegram Stars (XTR) need nothing more; other currencies need `[payments] provider_token`.
+    """
+    try:
+        amount, currency = parse_price(text, default_currency)
+    except PriceError as error:
+        raise InputError(PRICE_ERRORS[error.reason]) from None
+    if amount and currency != STARS and not has_provider:
+        raise InputError(
+            N_("To charge in {currency}, the operator must set [payments] provider_token in the "
+               "config. Telegram Stars work without it: for example 50 XTR."),
+            currency=currency,
+        )  # fmt: skip
+    return amount, currency
+
+
 @dataclass(frozen=True)
 class OneLiner:
     """The fields of `/newsalon <title> | <when> | <capacity> [| <location> [| <tags>]]`."""
@@ -134,18 +169,22 @@ class OneLiner:
     capacity: int
     location: str = ""
     tags: tuple[str, ...] = ()
+    price: tuple[int, str] = (0, "")
 
 
-def parse_one_liner(text: str) -> OneLiner:
+def parse_one_liner(
+    text: str, *, default_currency: str = STARS, has_provider: bool = False
+) -> OneLiner:
     """Split and check the one-line form; any problem raises `InputError`."""
     parts = [p.strip() for p in text.split("|")]
-    if not 3 <= len(parts) <= 5:
-        raise InputError(N_("I could not read that: it needs 3 to 5 parts separated by |."))
-    parts += [""] * (5 - len(parts))
+    if not 3 <= len(parts) <= 6:
+        raise InputError(N_("I could not read that: it needs 3 to 6 parts separated by |."))
+    parts += [""] * (6 - len(parts))
     return OneLiner(
         title=parse_title(parts[0]),
         local_start=parse_local_time(parts[1]),
         capacity=parse_capacity(parts[2]),
         location=parse_text(parts[3], MAX_LOCATION),
         tags=parse_tags(parts[4]),
+        price=parse_salon_price(parts[5], default_currency, has_provider) if parts[5] else (0, ""),
     )

@@ -9,6 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.config import CommunityConfig
 from bot.formatting import local_time
 from bot.i18n import translations
+from bot.money import format_amount
 from storage.models import Salon
 from storage.models.salons import SALON_CANCELLED, SALON_DRAFT
 
@@ -41,6 +42,8 @@ def salon_details(salon: Salon, community: CommunityConfig, language: str) -> st
             going=salon.going_count, capacity=salon.capacity))  # fmt: skip
     else:
         lines.append("👥 " + _("No seat limit"))
+    if salon.price_amount > 0:
+        lines.append("💰 " + format_amount(salon.price_amount, salon.currency))
     if salon.tags:
         lines.append("🏷 " + " ".join(f"#{t}" for t in salon.tags.split(";")))
     if salon.signup_deadline:
@@ -131,6 +134,7 @@ def menu_markup(salon: Salon, language: str, *, past: bool) -> InlineKeyboardMar
     edits = [
         [button("🕒 " + _("Edit time"), "et"), button("✏️ " + _("Edit title"), "en")],
         [button("📍 " + _("Edit location"), "el"), button("👥 " + _("Edit capacity"), "ec")],
+        [button("💰 " + _("Edit price"), "ep")],
     ]
     people = [button("📋 " + _("Attendees"), "a"), button("✅ " + _("Check in"), "k")]
     rows: list[list[InlineKeyboardButton]] = []

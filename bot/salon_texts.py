@@ -9,6 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.config import Config
 from bot.formatting import local_time
 from bot.i18n import pick_language, translations
+from bot.money import format_amount
 from storage.models import Salon
 
 BUTTON_TITLE_CHARS = 40
@@ -49,6 +50,8 @@ def salon_details(config: Config, salon: Salon, language: str) -> str:
     if salon.location:
         lines.append("📍 " + salon.location)
     lines.append("🪑 " + seats_text(salon, language))
+    if salon.price_amount > 0:
+        lines.append("💰 " + format_amount(salon.price_amount, salon.currency))
     return "\n".join(lines)
 
 
@@ -94,6 +97,10 @@ def offer_payload(config: Config, salon: Salon, language: str, expires_at: datet
         time=when(config, salon, language),
         deadline=local_time(expires_at, zone, language),
     )
+    if salon.price_amount > 0:
+        text += "\n💰 " + _("{price}, paid when you claim the seat.").format(
+            price=format_amount(salon.price_amount, salon.currency)
+        )
     return {
         "text": text,
         "reply_markup": one_button(_("Claim the seat"), f"C:{salon.id}").to_dict(),
@@ -106,6 +113,16 @@ def lapsed_payload(config: Config, salon: Salon, language: str) -> dict:
     text = _(
         "The seat offered to you for «{title}» was not claimed in time, so it went to the next "
         "person in line. You can join again with /join {code}."
+    ).format(title=salon.title, code=salon.short_code)
+    return {"text": text}
+
+
+def unpaid_payload(salon: Salon, language: str) -> dict:
+    """sendMessage parameters telling a member their unpaid held seat was released."""
+    _ = translations(language).gettext
+    text = _(
+        "The seat held for you at «{title}» was released because the payment did not arrive "
+        "in time. You can try again with /join {code}."
     ).format(title=salon.title, code=salon.short_code)
     return {"text": text}
 

@@ -6,7 +6,9 @@ from collections.abc import Callable
 
 from bot.formatting import local_time
 from bot.i18n import translations
+from bot.money import format_amount
 from bot.stats_labels import segment_label, verdict_text
+from storage.revenue import Money, Revenue
 from storage.stats import CommunityStats
 from storage.stats_salons import CampaignUplift, ModelFigures, SalonFunnel
 
@@ -76,13 +78,34 @@ def community_text(stats: CommunityStats, language: str) -> str:
             _("… and {count} earlier salons (all of them in /export).").format(count=hidden)
         )
     lines += ["", *model_lines(s.model, s.timezone, language)]
-    lines += [
-        "",
-        _("💰 Revenue: gross {gross}, refunds {refunds}, net {net}: no paid salons yet.").format(
-            gross=s.revenue.gross, refunds=s.revenue.refunds, net=s.revenue.net
-        ),
-    ]
+    lines += ["", *revenue_lines(s.revenue, language)]
     return "\n".join(lines)
+
+
+def revenue_lines(revenue: Revenue, language: str) -> list[str]:
+    """Gross, refunds and net per currency over the period, then per salon."""
+    _ = translations(language).gettext
+    if not revenue.currencies:
+        return [_("💰 Revenue: no payments in this period.")]
+    lines = []
+    for money in revenue.currencies:
+        line = _("💰 Revenue: gross {gross}, refunds {refunds}, net {net} ({count} payments).")
+        lines.append(line.format(**_amounts(money), count=money.payments))
+        if money.refunds_pending:
+            lines.append(_("  {pending} of the refunds are still being sent.").format(
+                pending=format_amount(money.refunds_pending, money.currency)))  # fmt: skip
+    for money in revenue.salons[-MAX_SALONS:]:
+        line = _("  • «{title}» ({code}): gross {gross}, refunds {refunds}, net {net}")
+        lines.append(line.format(title=money.title, code=money.code, **_amounts(money)))
+    return lines
+
+
+def _amounts(money: Money) -> dict[str, str]:
+    return {
+        "gross": format_amount(money.gross, money.currency),
+        "refunds": format_amount(money.refunds, money.currency),
+        "net": format_amount(money.net, money.currency),
+    }
 
 
 def salon_lines(

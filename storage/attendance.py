@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import Salon, Signup, User
 from storage.models.salons import (
     GOING,
+    HELD,
     OFFERED,
     SALON_CANCELLED,
     SALON_DRAFT,
@@ -42,8 +43,9 @@ class Attendee:
 
 
 async def list_attendees(salon_id: int, *, session: AsyncSession) -> list[Attendee]:
-    """Going, offered and waitlisted members of a salon, in that order, first come first."""
-    order = {GOING: 0, OFFERED: 1, WAITLIST: 2}
+    """Going, offered, paying and waitlisted members of a salon, in that order, first come
+    first."""
+    order = {GOING: 0, OFFERED: 1, HELD: 2, WAITLIST: 3}
     rows = await session.execute(
         select(Signup.user_id, Signup.status, Signup.attended, User.first_name, User.username)
         .join(User, User.id == Signup.user_id)

@@ -1,10 +1,10 @@
-"""/export: a community's members, salons, signups and campaign outcomes as rows for CSV."""
+"""/export: a community's members, salons, signups, campaigns and payments as rows for CSV."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -13,10 +13,12 @@ from storage.models import (
     MemberScore,
     MemberSegment,
     Membership,
+    Payment,
     Salon,
     Signup,
     User,
 )
+from storage.models.payments import REFUNDING
 from storage.models.salons import SALON_DRAFT
 from storage.salons import list_upcoming_salons
 from storage.stats_salons import list_campaign_uplifts, list_salon_funnels
@@ -56,6 +58,29 @@ SALON_COLUMNS = (
     "rating_avg",
     "predicted_turnout",
     "invited_signups",
+    "price",
+    "currency",
+    "payments",
+    "gross",
+    "refunds",
+    "net",
+)
+PAYMENT_COLUMNS = (
+    "payment_id",
+    "salon_id",
+    "code",
+    "user_id",
+    "currency",
+    "amount",
+    "status",
+    "paid_at",
+    "refund_reason",
+    "refund_requested_at",
+    "refunded_at",
+    "refund_attempts",
+    "refund_error",
+    "telegram_payment_charge_id",
+    "provider_payment_charge_id",
 )
 SIGNUP_COLUMNS = (
     "salon_id",
@@ -159,9 +184,10 @@ async def _salons(community_id: int, session: AsyncSession) -> list[Salon]:
 
 
 async def list_salon_rows(community_id: int, *, session: AsyncSession) -> list[tuple]:
-    """Every salon (drafts aside) with its funnel."""
+    """Every salon (drafts aside) with its funnel and money (amounts in the smallest unit)."""
     salons = await _salons(community_id, session)
     funnels = await list_salon_funnels(salons, session=session)
+    money = await _salon_money(community_id, session)
     return [
         (
             f.salon_id,
@@ -184,9 +210,50 @@ async def list_salon_rows(community_id: int, *, session: AsyncSession) -> list[t
             f.rating_avg,
             f.predicted_turnout,
             f.invited_signups,
+            s.price_amount or None,
+            s.currency or None,
+            *money.get(s.id, (0, 0, 0, 0)),
         )
         for s, f in zip(salons, funnels, strict=True)
     ]
+
+
+async def _salon_money(community_id: int, session: AsyncSession) -> dict[int, tuple]:
+    """Salon id -> (payments, gross, refunds, net) over all time."""
+    refunded = Payment.status.in_(REFUNDING)
+    rows = await session.execute(
+        select(
+            Payment.salon_id,
+            func.count(),
+            func.sum(Payment.amount),
+            func.coalesce(func.sum(Payment.amount).filter(refunded), 0),
+        )
+        .where(Payment.community_id == community_id, Payment.salon_id.is_not(None))
+        .group_by(Payment.salon_id)
+    )
+    return {sid: (n, int(g), int(r), int(g) - int(r)) for sid, n, g, r in rows}
+
+
+async def list_payment_rows(community_id: int, *, session: AsyncSession) -> list[tuple]:
+    """Every payment for the community's salons and what became of it (refunds included)."""
+    rows = await session.execute(
+        select(
+            Payment.id, Payment.salon_id, Salon.short_code, Payment.user_id, Payment.currency,
+            Payment.amount, Payment.status, Payment.paid_at, Payment.refund_reason,
+            Payment.refund_requested_at, Payment.refunded_at, Payment.refund_attempts,
+            Payment.refund_error, Payment.telegram_payment_charge_id,
+            Payment.provider_payment_charge_id,
+        )  # fmt: skip
+        .outerjoin(Salon, Salon.id == Payment.salon_id)
+        .where(Payment.community_id == community_id)
+        .order_by(Payment.id)
+    )
+    return [
+        (pid, sid, code, uid, cur, amount, status, _iso(paid), reason, _iso(requested),
+         _iso(refunded), attempts, error, telegram, provider)
+        for (pid, sid, code, uid, cur, amount, status, paid, reason, requested, refunded,
+             attempts, error, telegram, provider) in rows
+    ]  # fmt: skip
 
 
 async def list_signup_rows(community_id: int, *, session: AsyncSession) -> list[tuple]:

@@ -9,11 +9,13 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.currencies import to_major
 from storage.frames import in_communities
 from storage.models import Salon, Signup
 from storage.models.salons import (
     DECLINED,
     GOING,
+    HELD,
     LEFT,
     OFFERED,
     SALON_CANCELLED,
@@ -23,7 +25,7 @@ from storage.models.salons import (
 
 # Storage statuses -> the recommender's responses. A member who signed up and later left did
 # sign up; an offered seat came from the waitlist.
-RESPONSES = {GOING: "yes", LEFT: "yes", OFFERED: "waitlist", WAITLIST: "waitlist",
+RESPONSES = {GOING: "yes", LEFT: "yes", HELD: "yes", OFFERED: "waitlist", WAITLIST: "waitlist",
              DECLINED: "no", "maybe": "maybe"}  # fmt: skip
 EVENT_COLUMNS = ["event_id", "community_id", "title", "description", "tags", "starts_at",
                  "capacity", "price", "created_at"]  # fmt: skip
@@ -47,14 +49,15 @@ async def events_frame(
             select(
                 Salon.id, Salon.community_id, Salon.title, Salon.description, Salon.tags,
                 Salon.starts_at, Salon.capacity, Salon.price_amount, Salon.created_at,
-                Salon.source_id,
+                Salon.source_id, Salon.currency,
             ).where(
                 in_communities(Salon.community_id, community_id),
                 Salon.status.not_in([SALON_DRAFT, SALON_CANCELLED]),
             ).order_by(Salon.starts_at, Salon.id)
         )
     ).all()  # fmt: skip
-    frame = pd.DataFrame(rows, columns=[*EVENT_COLUMNS, "source_id"])
+    frame = pd.DataFrame(rows, columns=[*EVENT_COLUMNS, "source_id", "currency"])
+    currencies = frame["currency"].tolist()
     frame["event_id"] = frame["event_id"].astype("int64")
     frame["community_id"] = frame["community_id"].astype("int64")
     frame["starts_at"] = _utc(frame["starts_at"])
@@ -62,6 +65,10 @@ async def events_frame(
     announced = frame["source_id"].isna() & (created < frame["starts_at"])
     frame["created_at"] = created.where(announced, pd.NaT)
     frame["capacity"] = frame["capacity"].astype("float64")
+    # The salon_price feature is in the currency's main unit (49.50 yuan, 50 Stars), as in an
+    # imported events.csv; imported prices have no currency and are in hundredths.
+    frame["price"] = [to_major(a or 0, c or "") for a, c in zip(frame["price"], currencies,
+                                                                strict=True)]  # fmt: skip
     frame["price"] = frame["price"].astype("float64")
     for column in ("title", "description", "tags"):
         frame[column] = frame[column].fillna("").astype(object)

@@ -12,12 +12,12 @@ from recommender.selection import Uplift, uplift_interval
 from storage.models import GroupMessage, Invitation, OutboxMessage, Salon, Signup, User
 from storage.models.campaigns import INV_CANCELLED, INV_PENDING
 from storage.models.outbox import CANCELLED, PENDING
-from storage.models.salons import DECLINED, GOING, LEFT, OFFERED, WAITLIST
+from storage.models.salons import DECLINED, GOING, HELD, LEFT, OFFERED, WAITLIST
 from storage.signups import ACTIVE, get_signup
 from storage.types import utcnow
 
 # Responses that count as a signup when measuring uplift (a member who later left did sign up).
-SIGNED_UP = (GOING, OFFERED, WAITLIST, LEFT)
+SIGNED_UP = (GOING, OFFERED, HELD, WAITLIST, LEFT)
 
 
 async def get_invitation(invitation_id: int, *, session: AsyncSession) -> Invitation | None:

@@ -6,8 +6,9 @@ explains each table; a test fails when a new table's user-id column is in none o
 - `PERSONAL`: rows about the person; deleted.
 - `LINKS`: other people's rows that point at the person (a reply to them, a reaction to their
   message, a salon they created as organizer); the row and its counts stay, the id becomes NULL.
-- `ACCOUNTING`: rows that must be kept for accounting (payments, once they exist); kept with
-  the person's id replaced by NULL and nothing else of theirs (no name is stored there).
+- `ACCOUNTING`: rows that must be kept for accounting (payments); kept with the person's id
+  replaced by NULL and nothing else of theirs (no name is stored there). A Stars refund still
+  due keeps the id until it went through (refundStarPayment needs it): `user_erased` marks it.
   Aggregate counts (salons.going_count, other members' rollups, anonymous reaction totals)
   are kept consistent, not deleted.
 """
@@ -30,6 +31,7 @@ from storage.models import (
     MemberSegment,
     Membership,
     OutboxMessage,
+    Payment,
     Poll,
     Reaction,
     Salon,
@@ -37,6 +39,7 @@ from storage.models import (
     User,
 )
 from storage.models.activity import activity_daily
+from storage.models.payments import REFUND_DUE
 from storage.models.salons import HOLDS_SEAT
 from storage.signups import lock_salon
 from storage.types import utcnow
@@ -64,8 +67,10 @@ LINKS: tuple[Column, ...] = (
     Salon.__table__.c.created_by,
     Campaign.__table__.c.created_by,
 )
-# Kept for accounting with the person's id set to NULL (payments will be listed here).
-ACCOUNTING: tuple[Column, ...] = ()
+# Kept for accounting with the person's id set to NULL (see `_KEEP_UNTIL_REFUNDED`).
+ACCOUNTING: tuple[Column, ...] = (Payment.__table__.c.user_id,)
+# Accounting rows whose id stays (flagged `user_erased`) until a refund to the person is done.
+_KEEP_UNTIL_REFUNDED = {Payment.__table__.c.user_id: Payment.__table__.c.status == REFUND_DUE}
 
 
 def _key(column: Column) -> str:
@@ -92,7 +97,18 @@ async def delete_user_data(user_id: int, *, session: AsyncSession) -> dict[str, 
     for column in PERSONAL:
         result = await session.execute(delete(column.table).where(column == user_id))
         counts[_key(column)] = result.rowcount
-    for column in (*LINKS, *ACCOUNTING):
+    for column in ACCOUNTING:
+        keep = _KEEP_UNTIL_REFUNDED.get(column)
+        if keep is not None:
+            await session.execute(
+                update(column.table).where(column == user_id, keep).values(user_erased=True)
+            )
+        where = [column == user_id] + ([~keep] if keep is not None else [])
+        result = await session.execute(
+            update(column.table).where(*where).values({column.name: None})
+        )
+        counts[_key(column)] = result.rowcount
+    for column in LINKS:
         result = await session.execute(
             update(column.table).where(column == user_id).values({column.name: None})
         )
@@ -188,6 +204,7 @@ async def export_user_data(user_id: int, *, session: AsyncSession) -> dict:
     for name, table in by_user.items():
         data[name] = await _select(table, table.c.user_id == user_id, session=session)
     data["signups"] = await _signups(user_id, session=session)
+    data["payments"] = await _payments(user_id, session=session)
     outbox = t["outbox"]
     data["outbox"] = await _select(
         outbox, or_(outbox.c.user_id == user_id, outbox.c.chat_id == user_id), session=session
@@ -205,5 +222,19 @@ async def _signups(user_id: int, *, session: AsyncSession) -> list[dict]:
         .order_by(table.c.id)
     )
     names = [c.name for c in table.columns] + ["salon_title", "salon_code", "salon_starts_at"]
+    rows = (await session.execute(query)).all()
+    return [{n: _plain(v) for n, v in zip(names, row, strict=True)} for row in rows]
+
+
+async def _payments(user_id: int, *, session: AsyncSession) -> list[dict]:
+    """The member's payments with the salon's title and code, and what became of each."""
+    table = Payment.__table__
+    query = (
+        select(*table.columns, Salon.title, Salon.short_code)
+        .outerjoin(Salon, Salon.id == table.c.salon_id)
+        .where(table.c.user_id == user_id)
+        .order_by(table.c.id)
+    )
+    names = [c.name for c in table.columns] + ["salon_title", "salon_code"]
     rows = (await session.execute(query)).all()
     return [{n: _plain(v) for n, v in zip(names, row, strict=True)} for row in rows]

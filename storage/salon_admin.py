@@ -12,6 +12,7 @@ from storage.models import OutboxMessage, Salon, Signup, User
 from storage.models.outbox import CANCELLED, PENDING
 from storage.models.salons import (
     GOING,
+    HELD,
     OFFERED,
     SALON_CANCELLED,
     SALON_DRAFT,
@@ -21,7 +22,7 @@ from storage.models.salons import (
 from storage.types import utcnow
 
 # Members told about a change of time or a cancellation.
-SIGNED_UP = (GOING, OFFERED, WAITLIST)
+SIGNED_UP = (GOING, OFFERED, HELD, WAITLIST)
 
 
 @dataclass(frozen=True)
@@ -68,8 +69,9 @@ async def delete_draft(salon_id: int, *, session: AsyncSession) -> bool:
 
 
 async def update_salon(salon_id: int, *, session: AsyncSession, **values: object) -> bool:
-    """Change a salon that is not cancelled (title, location, capacity, times); True if done."""
-    allowed = {"title", "location", "capacity", "starts_at", "ends_at", "signup_deadline"}
+    """Change a salon that is not cancelled (title, location, capacity, times, price)."""
+    allowed = {"title", "location", "capacity", "starts_at", "ends_at", "signup_deadline",
+               "price_amount", "currency"}  # fmt: skip
     unknown = set(values) - allowed
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")

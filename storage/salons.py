@@ -39,6 +39,8 @@ class NewSalon:
     created_by: int | None = None
     source_id: str | None = None
     status: str = SALON_PUBLISHED
+    price_amount: int = 0  # in the currency's smallest unit; 0 = free
+    currency: str = ""
 
 
 async def add_salon(new: NewSalon, *, session: AsyncSession) -> Salon:
@@ -60,6 +62,8 @@ async def add_salon(new: NewSalon, *, session: AsyncSession) -> Salon:
         ends_at=new.ends_at,
         signup_deadline=new.signup_deadline,
         capacity=new.capacity,
+        price_amount=new.price_amount,
+        currency=new.currency if new.price_amount else "",
         status=new.status,
         created_by=new.created_by,
     )

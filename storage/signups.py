@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import Salon, Signup
 from storage.models.salons import (
     GOING,
+    HELD,
     HOLDS_SEAT,
     LEFT,
     OFFERED,
@@ -27,7 +28,8 @@ from storage.models.salons import (
 )
 from storage.types import utcnow
 
-ACTIVE = (GOING, OFFERED, WAITLIST)
+ACTIVE = (GOING, OFFERED, HELD, WAITLIST)
+DEFAULT_HOLD = timedelta(minutes=15)
 # Outcomes of add_signup / cancel_signup / claim_offer.
 NOT_FOUND, CLOSED, ALREADY, NOT_SIGNED_UP, DONE, EXPIRED = (
     "not_found", "closed", "already", "not_signed_up", "done", "expired",
@@ -47,6 +49,7 @@ class SignupResult:
     reason: str | None = None
     # Waitlisted members offered a seat as a consequence (the caller notifies them).
     offers: list[Signup] = field(default_factory=list)
+    signup: Signup | None = None  # the member's signup (for a held seat's invoice)
 
     @property
     def seats_left(self) -> int | None:
@@ -54,6 +57,16 @@ class SignupResult:
         if self.salon is None or self.salon.capacity is None:
             return None
         return max(self.salon.capacity - self.salon.going_count, 0)
+
+
+def is_paid(salon: Salon) -> bool:
+    """Whether joining the salon costs money (a seat is then held until paid)."""
+    return salon.price_amount > 0 and bool(salon.currency)
+
+
+def hold_ends(salon: Salon, now: datetime, hold: timedelta) -> datetime:
+    """When a hold taken now ends: after `hold`, and never after the start."""
+    return min(now + hold, salon.starts_at)
 
 
 def closed_reason(salon: Salon, now: datetime) -> str | None:
@@ -114,8 +127,13 @@ async def add_signup(
     session: AsyncSession,
     now: datetime | None = None,
     source: str = "self",
+    hold: timedelta = DEFAULT_HOLD,
 ) -> SignupResult:
-    """Sign the member up: a seat if one is free and nobody waits, else the waitlist."""
+    """Sign the member up: a seat if one is free and nobody waits, else the waitlist.
+
+    For a paid salon the seat is `held` for `hold` while the member pays (the caller sends
+    the invoice); `storage.holds` confirms it on payment or releases it when the hold ends.
+    """
     now = now or utcnow()
     salon = await lock_salon(salon_id, session=session)
     if salon is None or salon.status not in (SALON_PUBLISHED, SALON_CANCELLED):
@@ -124,9 +142,17 @@ async def add_signup(
     if reason:
         return SignupResult(CLOSED, salon, reason=reason)
     existing = await get_signup(salon_id, user_id, session=session)
+    if existing is not None and existing.status == HELD and not is_paid(salon):
+        # The salon became free while they were paying: the seat they hold is simply theirs.
+        existing.status, existing.offer_expires_at, existing.responded_at = GOING, None, now
+        await session.flush()
+    elif existing is not None and existing.status == HELD and existing.offer_expires_at <= now:
+        # Not yet released by the tick: the seat is still theirs, so the hold starts anew.
+        existing.offer_expires_at = hold_ends(salon, now, hold)
+        await session.flush()
     if existing is not None and existing.status in ACTIVE:
         position = await get_waitlist_position(existing, session=session)
-        return SignupResult(ALREADY, salon, existing.status, position)
+        return SignupResult(ALREADY, salon, existing.status, position, signup=existing)
     if existing is not None:
         # Someone who left (or declined) and comes back joins at the back of the line.
         await session.execute(delete(Signup).where(Signup.id == existing.id))
@@ -147,6 +173,8 @@ async def add_signup(
             .execution_options(synchronize_session=False)
         )
         status = GOING if taken.rowcount == 1 else WAITLIST
+    if status == GOING and is_paid(salon):
+        status = HELD
     signup = Signup(
         salon_id=salon_id,
         user_id=user_id,
@@ -155,12 +183,13 @@ async def add_signup(
         created_at=now,
         responded_at=now,
         waitlisted_at=now if status == WAITLIST else None,
+        offer_expires_at=hold_ends(salon, now, hold) if status == HELD else None,
     )
     session.add(signup)
     await session.flush()
     await session.refresh(salon, ["going_count"])
     position = await get_waitlist_position(signup, session=session)
-    return SignupResult(DONE, salon, status, position)
+    return SignupResult(DONE, salon, status, position, signup=signup)
 
 
 async def cancel_signup(
@@ -213,16 +242,24 @@ async def offer_free_seats(
 
 
 async def claim_offer(
-    salon_id: int, user_id: int, *, session: AsyncSession, now: datetime | None = None
+    salon_id: int,
+    user_id: int,
+    *,
+    session: AsyncSession,
+    now: datetime | None = None,
+    hold: timedelta = DEFAULT_HOLD,
 ) -> SignupResult:
-    """The member takes the seat they were offered, if the offer still stands."""
+    """The member takes the seat they were offered, if the offer still stands.
+
+    For a paid salon the offered seat becomes `held` while the member pays.
+    """
     now = now or utcnow()
     salon = await lock_salon(salon_id, session=session)
     if salon is None:
         return SignupResult(NOT_FOUND)
     signup = await get_signup(salon_id, user_id, session=session)
-    if signup is not None and signup.status == GOING:
-        return SignupResult(ALREADY, salon, GOING)
+    if signup is not None and signup.status in (GOING, HELD):
+        return SignupResult(ALREADY, salon, signup.status, signup=signup)
     if signup is None or signup.status != OFFERED:
         return SignupResult(NOT_SIGNED_UP, salon, signup.status if signup else None)
     reason = closed_reason(salon, now)
@@ -230,9 +267,13 @@ async def claim_offer(
         return SignupResult(CLOSED, salon, OFFERED, reason=reason)
     if signup.offer_expires_at is not None and signup.offer_expires_at <= now:
         return SignupResult(EXPIRED, salon, OFFERED)
-    signup.status, signup.responded_at, signup.offer_expires_at = GOING, now, None
+    if is_paid(salon):
+        signup.status, signup.offer_expires_at = HELD, hold_ends(salon, now, hold)
+    else:
+        signup.status, signup.offer_expires_at = GOING, None
+    signup.responded_at = now
     await session.flush()
-    return SignupResult(DONE, salon, GOING)
+    return SignupResult(DONE, salon, signup.status, signup=signup)
 
 
 async def expire_offers(

@@ -18,6 +18,7 @@ from storage.models import DM_REACHABLE, Community, Membership, Salon, User
 from storage.models.activity import HOURS
 from storage.models.community_daily import activity_community_daily as daily
 from storage.models.salons import SALON_CANCELLED, SALON_DRAFT
+from storage.revenue import Revenue, get_revenue
 from storage.runs import count_segments
 from storage.stats_salons import (
     CampaignUplift,
@@ -39,17 +40,6 @@ class DayActivity:
     day: date
     messages: int
     reactions: int
-
-
-@dataclass
-class Revenue:
-    """Paid salons' money (filled in by the paid-salons feature; none yet)."""
-
-    gross: int = 0
-    refunds: int = 0
-    net: int = 0
-    currency: str | None = None
-    note: str = "no paid salons"
 
 
 @dataclass
@@ -122,7 +112,7 @@ class CommunityStats:
             salons=[s.to_json() for s in self.salons],
             uplift=[u.to_json() for u in self.uplift],
             model=self.model.to_json(),
-            revenue=vars(self.revenue).copy(),
+            revenue=self.revenue.to_json(),
         )
         return data
 
@@ -165,6 +155,7 @@ async def get_community_stats(
     )
     stats.salons = await list_salon_funnels(list(salons), session=session)
     stats.uplift = await list_campaign_uplifts(stats.salons, session=session)
+    stats.revenue = await get_revenue(community_id, since, session=session)
     stats.model = await get_model_figures(
         community_id, session=session, now=now, stale_after_days=stale_after_days
     )

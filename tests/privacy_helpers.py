@@ -9,7 +9,7 @@ from sqlalchemy import JSON, BigInteger, Integer, String, Text, cast, func, sele
 from storage.activity import add_activity
 from storage.events import MemberEvent, MessageEvent, ReactionCountEvent, ReactionEvent
 from storage.feedback import add_poll
-from storage.models import Base, Campaign, Invitation, OutboxMessage, Salon, Signup
+from storage.models import Base, Campaign, Invitation, OutboxMessage, Payment, Salon, Signup
 from storage.models.campaigns import INV_PENDING
 from storage.models.salons import GOING, WAITLIST
 from storage.outbox import add_outbox_message, enqueue
@@ -119,6 +119,11 @@ async def seed_person(db) -> dict[str, int]:
         session.add(Invitation(campaign_id=campaign.id, salon_id=salon.id, user_id=PERSON,
                                wave=1, probability=0.7, status=INV_PENDING,
                                outbox_id=invitation_outbox))  # fmt: skip
+        # A payment for the past salon (accounting: kept without the person).
+        session.add(Payment(community_id=COMMUNITY_ID, salon_id=past.id, user_id=PERSON,
+                            currency="XTR", amount=50, telegram_payment_charge_id="stx-person",
+                            provider_payment_charge_id="", status="paid",
+                            paid_at=now - timedelta(days=6)))  # fmt: skip
         # A message to the private chat without user_id (chat id == user id).
         await enqueue("notice:person", kind="notice", chat_id=PERSON,
                       payload={"chat_id": PERSON, "text": "hello"}, session=session)  # fmt: skip

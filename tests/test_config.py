@@ -61,6 +61,18 @@ def test_token_from_environment_overrides_the_file():
         ({"telegram": {"token": TOKEN}, "leader": {"lock_key": "salonbot"}},
          r"leader\.lock_key"),
         ({"telegram": {"token": TOKEN}, "leader": {"key": 1}}, r"leader\.key: unknown key"),
+        ({"telegram": {"token": TOKEN}, "payments": {"hold_minutes": 0}},
+         r"payments\.hold_minutes"),
+        ({"telegram": {"token": TOKEN}, "payments": {"hold_minutes": 5000}},
+         r"payments\.hold_minutes"),
+        ({"telegram": {"token": TOKEN}, "payments": {"refund_deadline_hours": -1}},
+         r"payments\.refund_deadline_hours"),
+        ({"telegram": {"token": TOKEN}, "payments": {"refund_report_after": 0}},
+         r"payments\.refund_report_after"),
+        ({"telegram": {"token": TOKEN}, "payments": {"default_currency": "DOGE"}},
+         r"payments\.default_currency: 'DOGE' is not a currency"),
+        ({"telegram": {"token": TOKEN}, "payments": {"default_currency": "CNY"}},
+         r"payments: default_currency CNY needs provider_token"),
     ],
 )  # fmt: skip
 def test_bad_config_names_the_key(data, key):
@@ -134,3 +146,14 @@ def test_a_token_pasted_under_the_wrong_key_is_not_echoed_in_the_error(env):
     data["messaging"] = {"quiet_hours_end": provider}
     with pytest.raises(ConfigError, match=r"^messaging\.quiet_hours_end: '\[redacted\]'"):
         parse_config(data, env=env)
+
+
+def test_payment_defaults_and_a_provider_currency():
+    payments = parse_config({"telegram": {"token": TOKEN}}, env={}).payments
+    assert (payments.default_currency, payments.hold_minutes) == ("XTR", 15)
+    assert (payments.refund_deadline_hours, payments.refund_report_after) == (24, 5)
+    data = {"telegram": {"token": TOKEN},
+            "payments": {"default_currency": "CNY", "hold_minutes": 5}}  # fmt: skip
+    # The provider token may come from the environment only.
+    config = parse_config(data, env={"SALONBOT_PAYMENTS_PROVIDER_TOKEN": "3:TEST:x"})
+    assert (config.payments.default_currency, config.payments.hold_minutes) == ("CNY", 5)

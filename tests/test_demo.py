@@ -8,7 +8,7 @@ import sys
 
 from sqlalchemy import func, select
 
-from storage.models import Campaign, Invitation, OutboxMessage, Poll, Salon, Signup
+from storage.models import Campaign, Invitation, OutboxMessage, Payment, Poll, Salon, Signup
 from tests.e2e import ROOT
 from tests.imports import fetch
 
@@ -28,8 +28,8 @@ def test_demo_runs_the_whole_loop_and_narrates_every_step(tmp_path):
     for heading in (
         "1. A community and its history", "2. Nightly training", "3. An organizer creates a salon",
         "4. Personal invitations, with a holdout", "5. Members answer",
-        "6. Reminders and the waitlist", "7. Check-in", "8. Feedback",
-        "9. The organizer reads /stats", "Done",
+        "6. A paid salon: a member pays in Telegram Stars", "7. Reminders and the waitlist",
+        "8. Check-in", "9. Feedback", "10. The organizer reads /stats", "Done",
     ):  # fmt: skip
         assert f"━━ {heading}" in transcript
     # training and segments
@@ -46,6 +46,13 @@ def test_demo_runs_the_whole_loop_and_narrates_every_step(tmp_path):
     # members answer; reminders; check-in; feedback (in their own languages)
     assert "You are in! See you there." in transcript or "报名成功" in transcript
     assert "Now " in transcript and " going, " in transcript
+    # one member pays for a paid salon in Telegram Stars; another leaves and is refunded
+    paid = transcript.split("━━ 6. ", 1)[1].split("━━ 7. ", 1)[0]
+    assert "| 50 XTR" in paid and "💰 50 ⭐" in paid
+    assert "🧾 invoice “" in paid and " pays 50 ⭐ in Telegram" in paid
+    assert "pre-checkout query: yes" in paid
+    assert "Payment received: the seat is yours!" in paid or "已收到付款" in paid
+    assert "(refundStarPayment)" in paid and "↩️" in paid
     assert "days later: the salon starts in 23 hours" in transcript
     assert "Reminder: «" in transcript or "提醒：" in transcript
     here = transcript.split("→ bot: /here ", 1)[1].splitlines()
@@ -58,9 +65,13 @@ def test_demo_runs_the_whole_loop_and_narrates_every_step(tmp_path):
     def scalars(statement) -> list:
         return [row[0] for row in fetch(db_url, statement)]
 
-    [salon] = scalars(select(Salon).where(Salon.source_id.is_(None)))
-    assert salon.status == "published" and salon.going_count > 0
     [campaign] = scalars(select(Campaign))
+    [salon] = scalars(select(Salon).where(Salon.id == campaign.salon_id))
+    assert salon.status == "published" and salon.going_count > 0
+    [workshop] = scalars(select(Salon).where(Salon.source_id.is_(None), Salon.price_amount > 0))
+    assert (workshop.price_amount, workshop.currency, workshop.going_count) == (50, "XTR", 1)
+    payments = scalars(select(Payment).order_by(Payment.id))
+    assert [(p.amount, p.status) for p in payments] == [(50, "paid"), (50, "refunded")]
     [holdout] = scalars(select(func.count()).where(Invitation.holdout.is_(True)))
     [invited] = scalars(select(func.count()).where(Invitation.status == "sent"))
     assert campaign.salon_id == salon.id and holdout >= 1 and invited >= 5

@@ -82,7 +82,10 @@ async def test_guided_conversation_in_chinese_with_skips(app, fake_request, db):
     await press(app, "S:skip:5", me)  # no location
     await say(app, "15", me)
     await press(app, "S:skip:7", me)  # no deadline
+    assert "50 ⭐ (Telegram Stars)" in last_call(fake_request, ME).params["text"]
+    await say(app, "30", me)  # 30 Telegram Stars
     [salon] = await salons_in(db)
+    assert (salon.price_amount, salon.currency) == (30, "XTR")
     assert salon.title == "周末哲学沙龙" and salon.tags == "哲学;读书"
     assert salon.description == "" and salon.location == "" and salon.signup_deadline is None
     assert salon.starts_at == utc_of(start)
@@ -139,16 +142,18 @@ async def test_deadline_is_stored(app, fake_request, db):
         else:
             await say(app, answer)
     await say(app, text_of(start - timedelta(days=1)))
+    await press(app, next(iter(buttons(last_call(fake_request, ME)).values())))  # free
     [salon] = await salons_in(db)
     assert salon.signup_deadline == utc_of(start - timedelta(days=1))
+    assert (salon.price_amount, salon.currency) == (0, "")
     assert salon.capacity is None and salon.ends_at is None
 
 
 @pytest.mark.parametrize(
     ("line", "error"),
     [
-        ("/newsalon Only a title | 2030-01-01 19:00", "3 to 5 parts"),
-        ("/newsalon A | B | C | D | E | F", "3 to 5 parts"),
+        ("/newsalon Only a title | 2030-01-01 19:00", "3 to 6 parts"),
+        ("/newsalon A | B | C | D | E | F | G", "3 to 6 parts"),
         ("/newsalon Talk | 2030-13-01 19:00 | 10", "YYYY-MM-DD HH:MM"),
         ("/newsalon Talk | 2020-01-01 19:00 | 10", "in the past"),
         ("/newsalon Talk | 2030-01-01 19:00 | 0", "at least 1"),
@@ -169,7 +174,7 @@ async def test_bad_one_liners_change_nothing(app, fake_request, db, line, error)
 async def test_bad_one_liner_in_chinese(app, fake_request, db):
     await say(app, "/newsalon 只有标题", ZH_ORGANIZER)
     [reply] = fake_request.sent_texts(ME)
-    assert reply.startswith("我看不懂这条命令：需要用 | 分隔的 3 到 5 个部分。")
+    assert reply.startswith("我看不懂这条命令：需要用 | 分隔的 3 到 6 个部分。")
     assert await salons_in(db) == []
 
 

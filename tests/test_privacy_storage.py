@@ -15,6 +15,7 @@ from storage.models import (
     Base,
     Campaign,
     GroupMessage,
+    Payment,
     Reaction,
     ReactionCount,
     Salon,
@@ -22,6 +23,7 @@ from storage.models import (
     User,
 )
 from storage.models.salons import OFFERED
+from storage.payments import mark_refunded, start_refund
 from storage.privacy import (
     ACCOUNTING,
     LINKS,
@@ -73,7 +75,7 @@ async def test_delete_leaves_the_id_in_no_column_and_keeps_other_members_counts(
             select(ActivityDay.replies_sent, ActivityDay.reactions_received)
             .where(ActivityDay.user_id == OTHER))).one()  # fmt: skip
     # The seed covers every rule: each classified column holds the person before.
-    assert {f"{c.table.name}.{c.name}" for c in (*PERSONAL, *LINKS)} <= set(before)
+    assert {f"{c.table.name}.{c.name}" for c in (*PERSONAL, *LINKS, *ACCOUNTING)} <= set(before)
     counts_before = await all_counts(db)
 
     async with db.begin() as session:
@@ -99,6 +101,11 @@ async def test_delete_leaves_the_id_in_no_column_and_keeps_other_members_counts(
         assert (await session.get(Salon, ids["salon"])).created_by is None
         assert (await session.get(Campaign, ids["campaign"])).created_by is None
         assert await session.get(User, OTHER) is not None
+        # The payment stays for accounting, without the person.
+        payment = await session.scalar(select(Payment))
+        assert (payment.user_id, payment.amount, payment.telegram_payment_charge_id) == (
+            None, 50, "stx-person")  # fmt: skip
+    assert counts["payments.user_id"] == 1
     assert await outbox_for(db, PERSON) == []
     # The seat PERSON held is free again and the waitlist tick offers it to the next in line.
     assert await seat_count(db, ids["salon"]) == 0
@@ -128,6 +135,9 @@ async def test_export_holds_everything_about_the_person_and_nothing_of_others(db
     assert [r["emoji"] for r in data["reactions"]] == ["❤"]
     assert {s["salon_title"]: s["status"] for s in data["signups"]} == {
         "Full house": "going", "Last time": "going"}  # fmt: skip
+    [payment] = data["payments"]
+    assert (payment["amount"], payment["currency"], payment["salon_title"]) == (
+        50, "XTR", "Last time")  # fmt: skip
     rated = next(s for s in data["signups"] if s["rating"])
     assert rated["rating"] == 5 and rated["comment"].startswith("loved it")
     for key in ("memberships", "activity_daily", "member_events", "segments", "scores",
@@ -183,3 +193,20 @@ async def test_frames_leave_out_members_who_stopped_tracking(db):
         # The rows themselves stay until the member deletes them.
         stored = await session.scalar(select(Signup).where(Signup.user_id == PERSON))
         assert stored is not None
+
+
+async def test_a_refund_still_due_keeps_the_id_until_it_went_through(db):
+    await seed_person(db)
+    async with db.begin() as session:
+        payment = await session.scalar(select(Payment))
+        await start_refund(payment, "left", session=session)
+        await delete_user_data(PERSON, session=session)
+    async with db.begin() as session:
+        # refundStarPayment needs the id: kept, marked for erasure, and nowhere else.
+        assert await find_anywhere(session, PERSON, ()) == ["payments.user_id"]
+        payment = await session.scalar(select(Payment))
+        assert (payment.user_id, payment.user_erased) == (PERSON, True)
+        await mark_refunded(payment.id, session=session)
+    async with db.begin() as session:
+        assert await find_anywhere(session, PERSON, ()) == []
+        assert (await session.scalar(select(Payment))).status == "refunded"

@@ -40,7 +40,7 @@ def photos(call) -> list[bytes]:
                 "New members: {new_members}; left: {departed_members}.",
                 "too early to tell",
                 "AUC on the last backtest 0.81 (popularity baseline 0.70)",
-                "no paid salons",
+                "Revenue: no payments in this period.",
             ),
         ),
         (
@@ -52,7 +52,7 @@ def photos(call) -> list[bytes]:
                 "新成员：{new_members}；离开：{departed_members}。",
                 "目前还无法判断",
                 "最近回测 AUC 0.81（热度基线 0.70）",
-                "暂无付费沙龙",
+                "收入：本期没有付款。",
             ),
         ),
     ],
@@ -124,14 +124,15 @@ async def test_one_salon_and_bad_arguments(app, fake_request, db):
     assert "the last 7 days" in fake_request.sent_texts(ORGANIZER["id"])[-1]
 
 
-async def test_export_sends_four_csv_files(app, fake_request, db):
+async def test_export_sends_five_csv_files(app, fake_request, db):
     facts = await seed_community(db)
     await say(app, "/export")
     docs = {
         c.params["document"]["filename"]: c.params["document"]["data"]
         for c in fake_request.calls_to("sendDocument", chat_id=ORGANIZER["id"])
     }
-    assert sorted(docs) == ["campaigns.csv", "members.csv", "salons.csv", "signups.csv"]
+    assert sorted(docs) == [
+        "campaigns.csv", "members.csv", "payments.csv", "salons.csv", "signups.csv"]  # fmt: skip
     table = {n: list(csv.DictReader(io.StringIO(d.decode("utf-8-sig")))) for n, d in docs.items()}
     members = {int(r["user_id"]): r for r in table["members.csv"]}
     assert len(members) == 12  # every human ever seen, the member who left included

@@ -54,3 +54,22 @@ async def test_events_and_signups_frames(db):
     assert by_user.loc[(imported.id, 3), "status"] == "yes"
     assert by_user.loc[(imported.id, 3), "attended"] == 0.0
     assert len(signups) == 3  # not the cancelled salon's
+
+
+async def test_the_price_feature_comes_from_price_amount_in_main_units(db):
+    async with db.begin() as session:
+        await upsert_communities([CommunityInfo(-5, "c", "UTC", "en")], session=session)
+        stars = await add_salon(NewSalon(-5, "Stars", T0, 5, price_amount=50, currency="XTR"),
+                                session=session)  # fmt: skip
+        yuan = await add_salon(NewSalon(-5, "Yuan", T0, 5, price_amount=4990, currency="CNY"),
+                               session=session)  # fmt: skip
+        imported = await add_salon(NewSalon(-5, "Old", T0, source_id="y", price_amount=4950),
+                                   session=session)  # fmt: skip
+        held = await add_salon(NewSalon(-5, "Paying", T0, 5), session=session)
+        await upsert_user(UserInfo(9, "u"), session=session)
+        session.add(Signup(salon_id=held.id, user_id=9, status="held"))
+    async with db.begin() as session:
+        events = (await events_frame(-5, session=session)).set_index("event_id")["price"]
+        signups = await signups_frame(-5, session=session)
+    assert (events[stars.id], events[yuan.id], events[imported.id]) == (50.0, 49.9, 49.5)
+    assert signups["status"].tolist() == ["yes"]  # a member paying for a held seat said yes

@@ -164,3 +164,35 @@ def chat_member(user: dict, old: str, new: str, bot: Bot | None = None, **extra)
         "new_chat_member": {"status": new, "user": user, **extra.pop("new_extra", {})},
     }
     return Update.de_json({"update_id": next(_ids), "chat_member": data}, bot)
+
+
+def pre_checkout_query(user: dict, invoice: dict, bot: Bot | None = None, **override):
+    """A pre_checkout_query for an invoice the bot sent (`invoice`: its sendInvoice parameters).
+
+    `override` replaces fields (currency, total_amount, invoice_payload) as a forged client could.
+    """
+    query = {
+        "id": str(next(_ids)),
+        "from": user,
+        "currency": invoice["currency"],
+        "total_amount": sum(p["amount"] for p in invoice["prices"]),
+        "invoice_payload": invoice["payload"],
+        **override,
+    }
+    return Update.de_json({"update_id": next(_ids), "pre_checkout_query": query}, bot)
+
+
+def successful_payment(user: dict, invoice: dict, charge_id: str, bot: Bot | None = None,
+                       **override):  # fmt: skip
+    """The service message Telegram sends after the member paid an invoice of the bot's."""
+    payment = {
+        "currency": invoice["currency"],
+        "total_amount": sum(p["amount"] for p in invoice["prices"]),
+        "invoice_payload": invoice["payload"],
+        "telegram_payment_charge_id": charge_id,
+        "provider_payment_charge_id": override.pop("provider_payment_charge_id", ""),
+        **override,
+    }
+    data = {"message_id": next(_message_ids), "date": int(time.time()),
+            "chat": private_chat(user), "from": user, "successful_payment": payment}  # fmt: skip
+    return Update.de_json({"update_id": next(_ids), "message": data}, bot)

@@ -119,6 +119,19 @@ class Demo:
                                       "chat_instance": str(person.user_id), "data": data,
                                       "message": call.result})  # fmt: skip
 
+    def checkout(self, person: Persona, invoice: Call) -> str:
+        """`person` presses Pay on an invoice: Telegram sends the bot a pre-checkout query."""
+        self.transcript.pays(person.user_id, invoice.params)
+        query_id = self.sandbox.push_pre_checkout(person.user_json(), invoice.params)
+        self._last_update = self.sandbox.last_update_id
+        return query_id
+
+    def paid(self, person: Persona, invoice: Call) -> str:
+        """Telegram took the money: the bot gets the successful_payment message."""
+        charge = self.sandbox.push_successful_payment(person.user_json(), invoice.params)
+        self._last_update = self.sandbox.last_update_id
+        return charge
+
     def vote(self, person: Persona, poll: dict, option: int, *, show: bool = True) -> None:
         """`person` votes for `option` (0-based) in a poll the bot sent them."""
         if show:

@@ -48,7 +48,7 @@ async def _reminders(demo: Demo, count: int) -> list:
 async def reminders_step(demo: Demo) -> None:
     """24 h and 2 h reminders; one member cannot come and the first in line gets the seat."""
     _, t = demo.gettext, demo.transcript
-    t.heading(_("6. Reminders and the waitlist"))
+    t.heading(_("7. Reminders and the waitlist"))
     salon = await _salon(demo)
     until_day_before = salon.starts_at - utcnow() - timedelta(hours=23)
     t.note(
@@ -90,7 +90,7 @@ async def reminders_step(demo: Demo) -> None:
 async def checkin_step(demo: Demo) -> None:
     """Most who come check themselves in with /here; the organizer ticks off the rest."""
     _, t, organizer = demo.gettext, demo.transcript, demo.world.organizer
-    t.heading(_("7. Check-in"))
+    t.heading(_("8. Check-in"))
     salon = await _salon(demo)
     await demo.shift(salon.id, salon.starts_at - utcnow() - timedelta(minutes=20),
                      _("20 minutes before the start, at the door"))  # fmt: skip
@@ -141,7 +141,7 @@ async def _open(
 async def feedback_step(demo: Demo) -> None:
     """After the salon: no-shows are marked, then everyone who came gets a rating poll."""
     _, t = demo.gettext, demo.transcript
-    t.heading(_("8. Feedback"))
+    t.heading(_("9. Feedback"))
     salon = await _salon(demo)
     await demo.shift(salon.id, salon_ends_at(salon) - utcnow() + timedelta(minutes=1),
                      _("2 hours later: the salon is over"))  # fmt: skip

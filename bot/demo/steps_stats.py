@@ -16,7 +16,7 @@ def _pictures(params: dict) -> list[tuple[str, bytes]]:
 async def stats_step(demo: Demo) -> None:
     """The organizer sends /stats: figures as text, charts as pictures saved under out/charts."""
     _, t, organizer = demo.gettext, demo.transcript, demo.world.organizer
-    t.heading(_("9. The organizer reads /stats"))
+    t.heading(_("10. The organizer reads /stats"))
     demo.new_calls()
     start = len(demo.sandbox.calls)
     demo.say(organizer, "/stats")

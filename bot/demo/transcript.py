@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.i18n import translations
-from bot.sandbox import Call
+from bot.money import format_amount
+from bot.sandbox import Call, invoice_total
 
 INDENT = "     "
 
@@ -73,6 +74,13 @@ class Transcript:
         self.write("👤 " + _("{name} presses [{button}]").format(
             name=self.names.get(user_id, user_id), button=label))  # fmt: skip
 
+    def pays(self, user_id: int, invoice: dict) -> None:
+        """A person pays an invoice in the Telegram app."""
+        _ = self.gettext
+        amount = format_amount(invoice_total(invoice), invoice.get("currency", ""))
+        self.write("👤 " + _("{name} pays {amount} in Telegram").format(
+            name=self.names.get(user_id, user_id), amount=amount))  # fmt: skip
+
     def votes(self, user_id: int, option: str) -> None:
         """A person voted in a poll."""
         _ = self.gettext
@@ -108,6 +116,21 @@ class Transcript:
             photo = p.get("photo") or {}
             name = photo.get("filename", "") if isinstance(photo, dict) else ""
             return [f"🤖 bot → {who}: 🖼 {name} {p.get('caption', '')}".rstrip()]
+        if call.method == "sendInvoice":
+            amount = format_amount(invoice_total(p), p.get("currency", ""))
+            head = _("invoice “{title}”: {amount}").format(title=p.get("title", ""), amount=amount)
+            return [f"🤖 bot → {who}: 🧾 {head}", *_quote(p.get("description", "")),
+                    INDENT + "[" + _("Pay {amount}").format(amount=amount) + "]"]  # fmt: skip
+        if call.method == "answerPreCheckoutQuery":
+            answer = _("yes") if p.get("ok") else _("no: {reason}").format(
+                reason=p.get("error_message", ""))  # fmt: skip
+            return ["🤖 " + _("bot answers Telegram's pre-checkout query: {answer}").format(
+                answer=answer)]  # fmt: skip
+        if call.method == "refundStarPayment":
+            user = self.names.get(p.get("user_id"), p.get("user_id"))
+            return ["🤖 " + _("bot refunds the Stars payment {charge} to {name} "
+                             "(refundStarPayment)").format(
+                charge=p.get("telegram_payment_charge_id", ""), name=user)]  # fmt: skip
         if call.method == "answerCallbackQuery" and p.get("text"):
             user = self.names.get(pressed_by.get(str(p.get("callback_query_id"))), "")
             return ["🤖 " + _("pop-up for {name}: {text}").format(name=user, text=p["text"])]

@@ -18,7 +18,7 @@ from storage.attendance import (
     list_attendees,
     toggle_attended,
 )
-from storage.models.salons import GOING, OFFERED, SALON_CANCELLED, WAITLIST
+from storage.models.salons import GOING, HELD, OFFERED, SALON_CANCELLED, WAITLIST
 
 logger = logging.getLogger(__name__)
 PAGE = 30
@@ -50,10 +50,13 @@ async def show_attendees(update: Update, context: Context, salon_id: int) -> Non
     salon, _community = found
     async with context.db.begin() as session:
         people = await list_attendees(salon.id, session=session)
-    titles = {GOING: _("Going"), OFFERED: _("Offered a seat"), WAITLIST: _("Waitlist")}
+    titles = {GOING: _("Going"), OFFERED: _("Offered a seat"), HELD: _("Paying"),
+              WAITLIST: _("Waitlist")}  # fmt: skip
     lines = [salon.title]
     for status, title in titles.items():
         group = [p for p in people if p.status == status]
+        if status == HELD and not group:
+            continue  # only paid salons have members paying for a held seat
         lines += ["", f"{title} ({len(group)})"]
         marks = {True: "✅ ", False: "❌ ", None: ""} if status == GOING else {}
         lines += [f"{marks.get(p.attended, '')}{p.name}" for p in group]

@@ -15,7 +15,7 @@ from storage.invitations import (
     stop_invitations,
 )
 from storage.models.campaigns import DECLINED_INVITE, JOINED, STOPPED
-from storage.models.salons import GOING, OFFERED, WAITLIST
+from storage.models.salons import GOING, HELD, OFFERED, WAITLIST
 from storage.salons import get_salon
 from storage.signups import DONE
 
@@ -39,7 +39,7 @@ async def on_button(update: Update, context: Context) -> None:
         return
     if action == "j":
         result = await join(update, context, salon_id=salon_id, source="invitation")
-        if result.outcome == DONE or result.status in (GOING, OFFERED, WAITLIST):
+        if result.outcome == DONE or result.status in (GOING, OFFERED, HELD, WAITLIST):
             async with context.db.begin() as session:
                 invitation = await get_member_invitation(salon_id, user_id, session=session)
                 await set_response(invitation, JOINED, session=session)

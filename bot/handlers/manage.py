@@ -9,6 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 
 from bot.context import Context
+from bot.refund_notices import cancel_refunds, refunds_line
 from bot.roles import organizer_communities
 from bot.salon_access import NOT_ORGANIZER, STALE_BUTTON, managed_salon, parse_callback, tell
 from bot.salon_notices import CANCELLED, enqueue_notices, refresh_announcement
@@ -182,10 +183,13 @@ async def cancel(update: Update, context: Context, salon_id: int) -> None:
         told = await enqueue_notices(
             recipients, salon, community, CANCELLED, "cancelled", session=session
         )
+        refunds = await cancel_refunds(context.config, salon, session=session)
     await refresh_announcement(context, salon, community)
     language = context.language(update)
     await update.callback_query.answer()
     head = _("Cancelled. {count} signed-up members will be notified.").format(count=told)
+    if refunds:
+        head += " " + refunds_line(_, refunds)
     await update.callback_query.edit_message_text(
         f"{head}\n\n{menu_text(salon, community, language)}",
         reply_markup=menu_markup(salon, language, past=True),

@@ -8,7 +8,7 @@ from bot.context import Context
 from bot.formatting import local_time
 from bot.handlers.start import PAYLOAD_RE
 from bot.salon_texts import community_zone, salon_details, short_title
-from storage.models.salons import GOING, OFFERED
+from storage.models.salons import GOING, HELD, OFFERED
 from storage.salons import list_upcoming_salons
 from storage.signups import list_member_signups
 from storage.users import list_user_communities
@@ -72,6 +72,13 @@ async def my_salons(update: Update, context: Context) -> None:
                                language)  # fmt: skip
             status = _("🎟 A seat is offered to you until {time}.").format(time=until)
             button = (_("Claim: {title}"), f"C:{salon.id}")
+        elif signup.status == HELD:
+            until = local_time(signup.offer_expires_at, community_zone(context.config, salon)[0],
+                               language)  # fmt: skip
+            status = _("💳 A seat is held for you until {time}: pay to confirm it.").format(
+                time=until
+            )
+            button = (_("Pay: {title}"), f"J:{salon.id}")
         else:
             status = _("⏳ Waitlist: number {position} in line.").format(position=item.position)
             button = (_("Leave: {title}"), f"L:{salon.id}")

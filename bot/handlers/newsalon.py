@@ -16,10 +16,11 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot.config import CommunityConfig
+from bot.config import CommunityConfig, PaymentsConfig
 from bot.context import Context
 from bot.handlers.salon_edit import EDIT, NEW_VALUE, apply_new_value, ask_new_value
 from bot.i18n import N_
+from bot.money import price_example
 from bot.roles import organizer_communities
 from bot.salon_access import NOT_ORGANIZER, parse_callback, send
 from bot.salon_input import (
@@ -33,6 +34,7 @@ from bot.salon_input import (
     parse_duration,
     parse_local_time,
     parse_one_liner,
+    parse_salon_price,
     parse_tags,
     parse_text,
     parse_title,
@@ -55,30 +57,34 @@ class Step:
     key: str
     question: str
     optional: bool
-    parse: Callable[[str, dict, CommunityConfig], object]
+    parse: Callable[[str, dict, CommunityConfig, PaymentsConfig], object]
 
 
 STEPS = (
     Step("title", N_("What is the title of the salon? (at most 100 characters)"), False,
-         lambda text, _d, _c: parse_title(text)),
+         lambda text, _d, _c, _p: parse_title(text)),
     Step("description", N_("Describe the salon in a few sentences, or skip."), True,
-         lambda text, _d, _c: parse_text(text, MAX_DESCRIPTION)),
+         lambda text, _d, _c, _p: parse_text(text, MAX_DESCRIPTION)),
     Step("tags", N_("Tags, separated by ; (for example: books;philosophy), or skip."), True,
-         lambda text, _d, _c: parse_tags(text)),
+         lambda text, _d, _c, _p: parse_tags(text)),
     Step("starts_at", N_("When does it start? Send YYYY-MM-DD HH:MM, {timezone} time."), False,
-         lambda text, _d, c: future_start(parse_local_time(text), c.timezone, utcnow())),
+         lambda text, _d, c, _p: future_start(parse_local_time(text), c.timezone, utcnow())),
     Step("duration", N_("How long does it last? For example 90 or 2h. Skip: 2 hours."), True,
-         lambda text, _d, _c: parse_duration(text)),
+         lambda text, _d, _c, _p: parse_duration(text)),
     Step("location", N_("Where does it take place? Send the address, or skip."), True,
-         lambda text, _d, _c: parse_text(text, MAX_LOCATION)),
+         lambda text, _d, _c, _p: parse_text(text, MAX_LOCATION)),
     Step("capacity", N_("How many seats are there? Skip: no limit."), True,
-         lambda text, _d, _c: parse_capacity(text)),
+         lambda text, _d, _c, _p: parse_capacity(text)),
     Step("signup_deadline",
          N_("Until when may members sign up? Send YYYY-MM-DD HH:MM, or skip: until the start."),
          True,
-         lambda text, d, c: check_deadline(
+         lambda text, d, c, _p: check_deadline(
              to_utc(parse_local_time(text), c.timezone), d["starts_at"], utcnow())),
+    Step("price", N_("How much does a seat cost? For example {example}. Skip: free."), True,
+         lambda text, _d, _c, p: parse_salon_price(text, p.default_currency,
+                                                   bool(p.provider_token))),
 )  # fmt: skip
+
 
 
 async def new_salon(update: Update, context: Context) -> int:
@@ -91,13 +97,16 @@ async def new_salon(update: Update, context: Context) -> int:
     parts = (update.effective_message.text or "").split(maxsplit=1)
     draft: dict = {}
     if len(parts) > 1:
+        payments = context.config.payments
         try:
-            one = parse_one_liner(parts[1])
+            one = parse_one_liner(parts[1], default_currency=payments.default_currency,
+                                  has_provider=bool(payments.provider_token))  # fmt: skip
         except InputError as error:
             await update.effective_message.reply_text(error.text(_) + "\n\n" + _(ONE_LINER_USAGE))
             return END
         draft = {"title": one.title, "local_start": one.local_start, "capacity": one.capacity,
-                 "location": one.location, "tags": one.tags, "complete": True}  # fmt: skip
+                 "location": one.location, "tags": one.tags, "price": one.price,
+                 "complete": True}  # fmt: skip
     context.user_data[DRAFT] = draft
     if len(communities) > 1:
         buttons = [
@@ -138,7 +147,10 @@ async def _next(update: Update, context: Context, index: int) -> int:
     if step.optional:
         skip = InlineKeyboardButton("⏭ " + _("Skip"), callback_data=f"S:skip:{index}")
         markup = InlineKeyboardMarkup([[skip]])
-    await send(update, _(step.question).format(timezone=community.timezone), markup)
+    question = _(step.question).format(
+        timezone=community.timezone, example=price_example(context.config.payments)
+    )
+    await send(update, question, markup)
     return index
 
 
@@ -151,7 +163,9 @@ def _answer(index: int):
             return END
         community = context.config.community(draft["community_id"])
         try:
-            value = STEPS[index].parse(update.effective_message.text, draft, community)
+            value = STEPS[index].parse(
+                update.effective_message.text, draft, community, context.config.payments
+            )
         except InputError as error:
             await update.effective_message.reply_text(error.text(_))
             return None  # stay on this question
@@ -186,6 +200,7 @@ async def _finish(update: Update, context: Context, draft: dict) -> int:
         await send(update, error.text(_))
         return END
     duration = draft.get("duration")
+    price_amount, currency = draft.get("price", (0, ""))
     new = NewSalon(
         community_id=community.chat_id,
         title=draft["title"],
@@ -198,6 +213,8 @@ async def _finish(update: Update, context: Context, draft: dict) -> int:
         signup_deadline=draft.get("signup_deadline"),
         created_by=update.effective_user.id,
         status=SALON_DRAFT,
+        price_amount=price_amount,
+        currency=currency,
     )
     async with context.db.begin() as session:
         salon = await add_salon(new, session=session)
@@ -234,7 +251,7 @@ def salon_conversation() -> ConversationHandler:
         return ConversationHandler(
             entry_points=[
                 CommandHandler("newsalon", new_salon, filters=filters.ChatType.PRIVATE),
-                CallbackQueryHandler(ask_new_value, pattern=r"^S:e[tnlc]:"),
+                CallbackQueryHandler(ask_new_value, pattern=r"^S:e[tnlcp]:"),
             ],
             states=states,
             fallbacks=[CommandHandler("cancel", cancel)],

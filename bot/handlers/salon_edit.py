@@ -1,4 +1,4 @@
-"""Editing a salon's time, title, location or capacity: an Edit button, then the new value.
+"""Editing a salon's time, title, location, capacity or price: an Edit button, then the value.
 
 Both steps are states of the /newsalon conversation (bot/handlers/newsalon.py), so that one
 dialogue at a time owns the organizer's next message.
@@ -11,9 +11,10 @@ from datetime import datetime
 from telegram import Update
 from telegram.ext import ConversationHandler
 
-from bot.config import CommunityConfig
+from bot.config import CommunityConfig, Config
 from bot.context import Context
 from bot.i18n import N_
+from bot.money import price_example
 from bot.salon_access import STALE_BUTTON, managed_salon, parse_callback, tell
 from bot.salon_input import (
     MAX_LOCATION,
@@ -21,6 +22,7 @@ from bot.salon_input import (
     future_start,
     parse_capacity,
     parse_local_time,
+    parse_salon_price,
     parse_text,
     parse_title,
 )
@@ -42,6 +44,8 @@ PROMPTS = {
     "en": N_("Send the new title (at most 100 characters), or /cancel."),
     "el": N_("Send the new location, or /cancel."),
     "ec": N_("Send the new number of seats, or /cancel."),
+    "ep": N_("Send the new price of a seat, for example {example}, or 0 for free; /cancel keeps "
+             "it. Seats already paid for stay as they are."),
 }  # fmt: skip
 
 
@@ -62,7 +66,9 @@ async def ask_new_value(update: Update, context: Context) -> int:
     context.user_data[EDIT] = {"salon_id": salon.id, "field": parsed[0]}
     await update.callback_query.answer()
     await update.effective_chat.send_message(
-        _(PROMPTS[parsed[0]]).format(timezone=community.timezone)
+        _(PROMPTS[parsed[0]]).format(
+            timezone=community.timezone, example=price_example(context.config.payments)
+        )
     )
     return NEW_VALUE
 
@@ -85,7 +91,9 @@ async def apply_new_value(update: Update, context: Context) -> int | None:
         )
         return END
     try:
-        values = _new_values(edit["field"], update.effective_message.text, salon, community)
+        values = _new_values(
+            edit["field"], update.effective_message.text, salon, community, context.config
+        )
     except InputError as error:
         await update.effective_message.reply_text(error.text(_))
         return None  # ask again
@@ -117,8 +125,16 @@ async def apply_new_value(update: Update, context: Context) -> int | None:
     return END
 
 
-def _new_values(field: str, text: str, salon: Salon, community: CommunityConfig) -> dict:
+def _new_values(
+    field: str, text: str, salon: Salon, community: CommunityConfig, config: Config
+) -> dict:
     """The columns to change for this edit; raises `InputError` on bad input."""
+    if field == "ep":
+        payments = config.payments
+        amount, currency = parse_salon_price(
+            text, payments.default_currency, bool(payments.provider_token)
+        )
+        return {"price_amount": amount, "currency": currency}
     if field == "en":
         return {"title": parse_title(text)}
     if field == "el":

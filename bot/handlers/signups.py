@@ -8,10 +8,13 @@ from telegram import InputFile, Update
 
 from bot.calendar import ics_filename, salon_ics
 from bot.context import Context
+from bot.formatting import local_time
 from bot.handlers.start import user_info
+from bot.invoices import price_text, send_invoice
 from bot.notices import queue_offers
-from bot.salon_texts import leave_keyboard, one_button, salon_details
-from storage.models.salons import GOING, OFFERED, SALON_DRAFT
+from bot.refund_notices import leave_refunds
+from bot.salon_texts import community_zone, leave_keyboard, one_button, salon_details
+from storage.models.salons import GOING, HELD, OFFERED, SALON_DRAFT
 from storage.outbox import cancel_pending
 from storage.salons import find_salon, get_salon
 from storage.signups import (
@@ -97,10 +100,42 @@ async def join(
             result = SignupResult(NOT_FOUND)
         else:
             result = await add_signup(
-                salon_id, update.effective_user.id, session=session, source=source
-            )
+                salon_id, update.effective_user.id, session=session, source=source,
+                hold=hold_window(context),
+            )  # fmt: skip
     await _tell_joined(update, context, result)
     return result
+
+
+def hold_window(context: Context) -> timedelta:
+    """How long a seat of a paid salon is held while the member pays."""
+    return timedelta(minutes=context.config.payments.hold_minutes)
+
+
+async def offer_invoice(update: Update, context: Context, result: SignupResult) -> None:
+    """A held seat: say until when, then send the invoice (refused: the seat is released)."""
+    _ = context.gettext(update)
+    language = context.language(update)
+    salon, signup = result.salon, result.signup
+    until = local_time(signup.offer_expires_at, community_zone(context.config, salon)[0], language)
+    head = _("A seat at «{title}» is held for you until {until}. Pay {price} below to confirm "
+             "it; unpaid, the seat goes back to the others.").format(
+        title=salon.title, until=until, price=price_text(salon))  # fmt: skip
+    await answer(update, context, _("A seat is held for you: pay to confirm it."))
+    message = update.effective_message
+    await message.reply_text(head)
+    if await send_invoice(message, context.config, salon, signup, language):
+        return
+    window = timedelta(hours=context.config.schedule.waitlist_claim_hours)
+    async with context.db.begin() as session:
+        released = await cancel_signup(salon.id, signup.user_id, session=session,
+                                       offer_window=window)  # fmt: skip
+        if released.outcome == DONE:
+            await queue_offers(context.config, released.salon, released.offers, session=session)
+    await message.reply_text(
+        _("Sorry, I could not create the invoice for this salon, so the seat was released. "
+          "Please try again later.")  # fmt: skip
+    )
 
 
 async def _tell_joined(update: Update, context: Context, result: SignupResult) -> None:
@@ -115,6 +150,9 @@ async def _tell_joined(update: Update, context: Context, result: SignupResult) -
     if result.outcome == CLOSED:
         await answer(update, context, closed_text(_, result), alert=True)
         await message.reply_text(closed_text(_, result))
+        return
+    if result.status == HELD:
+        await offer_invoice(update, context, result)
         return
     if result.status == GOING:
         head = _("You are in! See you there.")
@@ -184,10 +222,13 @@ async def leave(update: Update, context: Context, *, salon_id: int | None) -> No
             result = SignupResult(NOT_FOUND)
         else:
             result = await cancel_signup(salon_id, user_id, session=session, offer_window=window)
+        refund = ""
         if result.outcome == DONE:
             await cancel_pending(session=session, salon_id=salon_id, user_id=user_id,
                                  kinds=("reminder",))  # fmt: skip
             await queue_offers(context.config, result.salon, result.offers, session=session)
+            refund = await leave_refunds(context.config, result.salon, user_id,
+                                         context.language(update), session=session)  # fmt: skip
     if result.outcome == NOT_FOUND:
         text = not_found_text(_)
     elif result.outcome == CLOSED:
@@ -196,6 +237,7 @@ async def leave(update: Update, context: Context, *, salon_id: int | None) -> No
         text = _("Done: you are no longer signed up for «{title}».").format(
             title=result.salon.title
         )
+        text += f" {refund}" if refund else ""
     else:
         text = _("You are not signed up for «{title}».").format(title=result.salon.title)
     await answer(update, context, text, alert=result.outcome != DONE)
@@ -226,7 +268,11 @@ async def claim_button(update: Update, context: Context) -> None:
         if salon_id is None:
             result = SignupResult(NOT_FOUND)
         else:
-            result = await claim_offer(salon_id, update.effective_user.id, session=session)
+            result = await claim_offer(salon_id, update.effective_user.id, session=session,
+                                       hold=hold_window(context))  # fmt: skip
+    if result.status == HELD and result.outcome in (DONE, ALREADY):
+        await offer_invoice(update, context, result)
+        return
     if result.outcome == DONE:
         head = _("The seat is yours! See you there.")
         await answer(update, context, head)

@@ -12,6 +12,7 @@ from storage.models.campaigns import Campaign, Invitation
 from storage.models.community_daily import CommunityDay
 from storage.models.core import DM_BLOCKED, DM_REACHABLE, DM_UNKNOWN, Community, Membership, User
 from storage.models.outbox import OutboxMessage
+from storage.models.payments import Payment
 from storage.models.polls import Poll
 from storage.models.runs import MemberScore, MemberSegment, ModelRun
 from storage.models.salons import Salon, Signup
@@ -33,6 +34,7 @@ __all__ = [
     "Membership",
     "ModelRun",
     "OutboxMessage",
+    "Payment",
     "Poll",
     "ReactionCount",
     "Reaction",

@@ -12,9 +12,11 @@ from storage.types import BigIntPK, utcnow
 
 SALON_DRAFT, SALON_PUBLISHED, SALON_CANCELLED = "draft", "published", "cancelled"
 # Signup statuses. `going` holds a seat; `offered` is a waitlisted member offered a freed seat
-# (holds it until the claim window ends); `declined` is an explicit "no".
+# (holds it until the claim window ends); `held` is a seat of a paid salon held while the member
+# pays (until `offer_expires_at`); `declined` is an explicit "no".
 GOING, WAITLIST, OFFERED, LEFT, DECLINED = "going", "waitlist", "offered", "left", "declined"
-HOLDS_SEAT = (GOING, OFFERED)
+HELD = "held"
+HOLDS_SEAT = (GOING, OFFERED, HELD)
 
 
 class Salon(Base):
@@ -69,7 +71,7 @@ class Signup(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     responded_at: Mapped[datetime] = mapped_column(default=utcnow)
     waitlisted_at: Mapped[datetime | None]
-    offer_expires_at: Mapped[datetime | None]
+    offer_expires_at: Mapped[datetime | None]  # end of an offer's claim window or of a hold
     attended: Mapped[bool | None]
     checked_in_at: Mapped[datetime | None]
     rating: Mapped[int | None] = mapped_column(SmallInteger)
