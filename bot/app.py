@@ -22,6 +22,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.activity import FLUSH_SECONDS, ActivityBuffer
+from bot.chart_pool import ChartPool
 from bot.commands import commands_for
 from bot.config import Config
 from bot.context import BotData, Context
@@ -211,6 +212,7 @@ async def start_services(app: Application) -> None:
         store_text=config.privacy.store_text,
         retention_days=config.privacy.retention_days,
     )
+    data.charts = ChartPool(config.stats.chart_workers)
     if unknown:
         logger.warning(
             "%d outbox messages were in flight at the last stop: marked unknown", unknown
@@ -224,6 +226,8 @@ async def stop_services(app: Application) -> None:
         await app.bot_data.dispatcher.close()
     if app.bot_data.activity is not None:
         await app.bot_data.activity.close()
+    if app.bot_data.charts is not None:
+        await app.bot_data.charts.close()
     if app.bot_data.engine is not None:
         await app.bot_data.engine.dispose()
 
