@@ -40,6 +40,7 @@ from bot.app import build_app  # noqa: E402
 from bot.charts import community_charts  # noqa: E402
 from bot.config import parse_config  # noqa: E402
 from bot.sandbox_request import SandboxRequest  # noqa: E402
+from storage.member_counts import count_members_by_join  # noqa: E402
 from storage.stats import get_community_stats, period_start  # noqa: E402
 
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
@@ -206,9 +207,15 @@ async def time_raw(url: str, days: int, repeat: int) -> dict:
                 "active_writers": active,
                 "heatmap": heatmap,
             }
+        started = time.perf_counter()
+        async with db.begin() as session:
+            result["members_by_join"] = list(
+                await count_members_by_join(COMMUNITY, session=session)
+            )
+        join_seconds = time.perf_counter() - started
     finally:
         await engine.dispose()
-    return {"runs": runs, "figures": result}
+    return {"runs": runs, "figures": result, "members_join_seconds": join_seconds}
 
 
 def _ms(values: list[float]) -> dict:
@@ -249,6 +256,8 @@ def main(argv: list[str] | None = None) -> int:
         "messages_period_equal": raw["figures"]["messages_period"] == stats.messages_period,
         "messages_previous_equal": raw["figures"]["messages_previous"] == stats.messages_previous,
         "heatmap_equal": raw["figures"]["heatmap"] == stats.heatmap,
+        "members_known_reachable_equal_to_join": raw["figures"]["members_by_join"]
+        == [stats.members_known, stats.members_reachable],
     }
     result = {
         "backend": "sqlite",
@@ -270,6 +279,8 @@ def main(argv: list[str] | None = None) -> int:
         "photos": handler["photos"],
         "raw_activity_figures": _ms(raw["runs"]),
         "raw_equal_to_rollups": checks,
+        "members_known_reachable": [stats.members_known, stats.members_reachable],
+        "members_by_join_ms": round(raw["members_join_seconds"] * 1000, 1),
         "active_writers_raw_7d_30d": raw["figures"]["active_writers"],
         "active_members_7d_30d": [stats.active_members_7d, stats.active_members_30d],
     }
