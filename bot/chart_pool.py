@@ -8,8 +8,9 @@ threads draw one chart at a time. `ChartPool(workers)` hands each chart to a poo
   when the first chart is asked for; each one imports matplotlib, finds the CJK font and
   draws the charts of an empty community once (its initializer), then lives as long as the
   application: the start-up is paid once per bot process, never per /stats;
-- until they are warm, charts are drawn in a thread of the bot's process (one at a time, a
-  lock), so the first /stats after a start waits for nothing more than before;
+- until they are warm, charts are drawn in a thread of the bot's process (one at a time:
+  bot.charts holds a lock), so the first /stats after a start waits for nothing more than
+  before;
 - with 0 workers, or after a worker process died `MAX_BROKEN` times, always in that thread.
 """
 
@@ -18,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
-import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -54,8 +54,6 @@ class ChartPool:
         self._executor: ProcessPoolExecutor | None = None
         self._warming: list[Future] = []
         self._broken = 0  # pools lost to a dying worker
-        # matplotlib's settings are process-wide: in this process, one chart at a time.
-        self._lock = threading.Lock()
 
     def start(self) -> None:
         """Spawn the worker processes; they warm up in the background."""
@@ -102,9 +100,10 @@ class ChartPool:
             self._broken += 1
         pool.shutdown(wait=False, cancel_futures=True)
 
-    def _draw_here(self, jobs: Sequence[Job]) -> list:
-        with self._lock:
-            return [function(*args) for function, args in jobs]
+    @staticmethod
+    def _draw_here(jobs: Sequence[Job]) -> list:
+        # bot.charts draws one chart at a time per process (a lock of its own).
+        return [function(*args) for function, args in jobs]
 
     async def draw(self, jobs: Sequence[Job]) -> list:
         """Each job's result (PNG bytes), in order; in the pool, the jobs run in parallel."""
