@@ -19,6 +19,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
+import signal
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -34,10 +36,19 @@ logger = logging.getLogger(__name__)
 # A chart to draw: a module-level function of bot.charts and its (picklable) arguments.
 Job = tuple[Callable[..., Any], tuple]
 MAX_BROKEN = 3
+NICENESS = 5  # added to the workers' nice value
 
 
 def warm_up() -> None:
-    """Worker initializer: load matplotlib and the fonts, draw the charts once (caches filled)."""
+    """Worker initializer: load matplotlib and the fonts, draw the charts once (caches filled).
+
+    Ctrl+C reaches the whole process group: the bot stops its workers itself (`close`). A
+    lower priority keeps the bot's own process (updates, jobs, and the charts it draws while
+    the workers warm up) ahead of the workers; while a /stats waits for its charts the bot's
+    process is idle anyway.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.nice(NICENESS)
     _draw_once()
 
 

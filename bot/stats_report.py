@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Awaitable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto
 
@@ -23,6 +25,7 @@ USAGE = N_(
     "days), or /stats followed by a salon's code for that salon."
 )
 _DAYS_RE = re.compile(r"^(\d{1,3})d?$")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,8 @@ async def send_community_stats(
 ) -> None:
     """The figures as one message, then the four charts as one album.
 
-    The charts are drawn (in the chart processes) while the text is being sent.
+    The charts are drawn (in the chart processes, see bot/chart_pool.py) while the text is
+    being sent.
     """
     async with context.db.begin() as session:
         stats = await get_community_stats(
@@ -86,13 +90,10 @@ async def send_community_stats(
             days=days,
             stale_after_days=context.config.models.stale_after_days,
         )
-    drawing = asyncio.ensure_future(context.bot_data.charts.community_charts(stats, language))
-    try:
-        await chat.send_message(community_text(stats, language))
-    except BaseException:
-        drawing.cancel()
-        raise
-    charts = await drawing
+    charts = await _drawn_while_sending(
+        context.bot_data.charts.community_charts(stats, language),
+        chat.send_message(community_text(stats, language)),
+    )
     await chat.send_media_group(
         [InputMediaPhoto(chart.png, filename=chart.name) for chart in charts]
     )
@@ -105,10 +106,19 @@ async def send_salon_stats(chat: Chat, context: Context, salon: Salon, language:
         uplifts = await list_campaign_uplifts(funnels, session=session)
     timezone = context.config.community(salon.community_id).timezone
     uplift = uplifts[0] if uplifts else None
-    drawing = asyncio.ensure_future(context.bot_data.charts.funnel_chart(funnels[0], language))
+    png = await _drawn_while_sending(
+        context.bot_data.charts.funnel_chart(funnels[0], language),
+        chat.send_message(salon_text(funnels[0], uplift, timezone, language)),
+    )
+    await chat.send_photo(png, filename="funnel.png")
+
+
+async def _drawn_while_sending(drawing: Awaitable[T], sending: Awaitable) -> T:
+    """The charts, drawn while the text is being sent (a failed send cancels them)."""
+    task = asyncio.ensure_future(drawing)
     try:
-        await chat.send_message(salon_text(funnels[0], uplift, timezone, language))
+        await sending
     except BaseException:
-        drawing.cancel()
+        task.cancel()
         raise
-    await chat.send_photo(await drawing, filename="funnel.png")
+    return await task
