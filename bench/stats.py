@@ -12,7 +12,7 @@ Builds (or reuses, with `--database`) a file-backed SQLite database of a simulat
   timezone, active writers in 7 and 30 days) from the raw `group_messages` rows with
   grouped SQL, the way /stats would without rollups.
 
-    python bench/stats.py [--members 200000] [--days 30] [--database PATH] [--chart-workers 2]
+    python bench/stats.py [--members 200000] [--days 30] [--database PATH] [--chart-workers N]
                           [--json]
 """
 
@@ -236,7 +236,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=11)
     parser.add_argument("--database", help="SQLite file to reuse (built there if missing)")
     parser.add_argument("--raw-days", type=int, default=730, help="days of raw message rows")
-    parser.add_argument("--chart-workers", type=int, default=2, help="[stats] chart_workers")
+    parser.add_argument(
+        "--chart-workers", type=int, default=0, help="[stats] chart_workers (default 0)"
+    )
     parser.add_argument("--json", action="store_true", help="print JSON only")
     args = parser.parse_args(argv)
     path = Path(args.database or Path(tempfile.mkdtemp(prefix="salonbot-stats-")) / "stats.db")

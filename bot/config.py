@@ -191,7 +191,7 @@ class ModelsConfig(_Section):
 
 class StatsConfig(_Section):
     # Processes drawing the /stats charts at once (0: in the bot's process, one at a time).
-    chart_workers: int = Field(2, ge=0, le=16)
+    chart_workers: int = Field(0, ge=0, le=16)
 
 
 class LimitsConfig(_Section):

@@ -113,9 +113,6 @@ def make_config(db_url: str, **sections) -> Config:
                 "organizers": [ORGANIZER["id"]],
             },
         ],  # fmt: skip
-        # Charts drawn in the test's process: spawning chart workers per test costs seconds
-        # (tests/test_chart_pool.py covers the worker processes).
-        "stats": {"chart_workers": 0},
     }
     for key, value in sections.items():
         data[key] = {**data.get(key, {}), **value} if isinstance(value, dict) else value

@@ -162,10 +162,6 @@ store_text = true
 [models]
 model_dir = "{(out / "models").resolve()}"
 
-[stats]
-# The demo reads /stats once: no chart processes to start.
-chart_workers = 0
-
 [limits]
 commands_per_user = 100
 
