@@ -5,13 +5,15 @@ Builds (or reuses, with `--database`) a file-backed SQLite database of a simulat
 
 - sends `/stats` from an organizer through the real application (`build_app`, the real
   handler, the fake Bot API in-process) `--repeat` times: figures, text and the four charts,
-  sendMessage and sendMediaGroup included; and times the parts (the figures, the charts);
+  sendMessage and sendMediaGroup included, once the chart processes (`--chart-workers`) are
+  warm; and times the parts (the figures, the charts in the chart processes and in one);
 - computes the same activity figures (all-time messages, the period's and the previous
   period's messages, messages per day, the hour x weekday heatmap in the community's
   timezone, active writers in 7 and 30 days) from the raw `group_messages` rows with
   grouped SQL, the way /stats would without rollups.
 
-    python bench/stats.py [--members 200000] [--days 30] [--database PATH] [--json]
+    python bench/stats.py [--members 200000] [--days 30] [--database PATH] [--chart-workers N]
+                          [--json]
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from bot.app import build_app  # noqa: E402
 from bot.charts import community_charts  # noqa: E402
 from bot.config import parse_config  # noqa: E402
 from bot.sandbox_request import SandboxRequest  # noqa: E402
+from storage.member_counts import count_members_by_join  # noqa: E402
 from storage.stats import get_community_stats, period_start  # noqa: E402
 
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
@@ -61,7 +64,7 @@ def _update(days: int, update_id: int, bot) -> Update:
     )
 
 
-async def time_handler(url: str, days: int, repeat: int) -> dict:
+async def time_handler(url: str, days: int, repeat: int, chart_workers: int) -> dict:
     """Full /stats through the application: seconds per run and what was sent."""
     config = parse_config(
         {
@@ -76,6 +79,7 @@ async def time_handler(url: str, days: int, repeat: int) -> dict:
                     "organizers": [ORGANIZER["id"]],
                 }
             ],
+            "stats": {"chart_workers": chart_workers},
             "limits": {"commands_per_user": 1000},
         },
         env={},
@@ -85,22 +89,36 @@ async def time_handler(url: str, days: int, repeat: int) -> dict:
     await app.initialize()
     await app.post_init(app)
     runs = []
+    pool = app.bot_data.charts
     try:
-        for i in range(repeat + 1):  # the first run warms caches (fonts, pages) and is dropped
+        # The first run warms caches (fonts, pages) and starts the chart processes (drawing in
+        # this process meanwhile); it is reported apart, and the timed runs start once the
+        # chart processes are warm.
+        started = time.perf_counter()
+        await app.process_update(_update(days, 999, app.bot))
+        runs.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        await pool.wait_ready()
+        ready = time.perf_counter() - started
+        for i in range(repeat):
             started = time.perf_counter()
             await app.process_update(_update(days, 1000 + i, app.bot))
             runs.append(time.perf_counter() - started)
+        drawn_in_pool = pool.drawn_in_pool
         figures = []
         for _ in range(repeat):
             started = time.perf_counter()
             async with app.bot_data.db.begin() as session:
                 stats = await get_community_stats(COMMUNITY, session=session, days=days)
             figures.append(time.perf_counter() - started)
-        charts = []
+        charts, serial = [], []
         for _ in range(repeat):
             started = time.perf_counter()
-            community_charts(stats, "zh")
+            await pool.community_charts(stats, "zh")
             charts.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            community_charts(stats, "zh")
+            serial.append(time.perf_counter() - started)
     finally:
         await app.post_shutdown(app)
         await app.shutdown()
@@ -111,6 +129,10 @@ async def time_handler(url: str, days: int, repeat: int) -> dict:
         "first_run": runs[0],
         "figures": figures,
         "charts": charts,
+        "charts_serial": serial,
+        "chart_workers": pool.workers,
+        "chart_workers_ready": ready,
+        "drawn_in_pool": drawn_in_pool,
         "sent": sorted(set(sent)),
         "photos": len(media[-1].params["media"]) if media else 0,
         "stats": stats,
@@ -185,9 +207,15 @@ async def time_raw(url: str, days: int, repeat: int) -> dict:
                 "active_writers": active,
                 "heatmap": heatmap,
             }
+        started = time.perf_counter()
+        async with db.begin() as session:
+            result["members_by_join"] = list(
+                await count_members_by_join(COMMUNITY, session=session)
+            )
+        join_seconds = time.perf_counter() - started
     finally:
         await engine.dispose()
-    return {"runs": runs, "figures": result}
+    return {"runs": runs, "figures": result, "members_join_seconds": join_seconds}
 
 
 def _ms(values: list[float]) -> dict:
@@ -208,6 +236,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=11)
     parser.add_argument("--database", help="SQLite file to reuse (built there if missing)")
     parser.add_argument("--raw-days", type=int, default=730, help="days of raw message rows")
+    parser.add_argument(
+        "--chart-workers", type=int, default=0, help="[stats] chart_workers (default 0)"
+    )
     parser.add_argument("--json", action="store_true", help="print JSON only")
     args = parser.parse_args(argv)
     path = Path(args.database or Path(tempfile.mkdtemp(prefix="salonbot-stats-")) / "stats.db")
@@ -219,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
         build["members"] = args.members
         meta_path.write_text(json.dumps(build))
     url = f"sqlite+aiosqlite:///{path}"
-    handler = asyncio.run(time_handler(url, args.days, args.repeat))
+    handler = asyncio.run(time_handler(url, args.days, args.repeat, args.chart_workers))
     raw = asyncio.run(time_raw(url, args.days, args.repeat))
     stats = handler["stats"]
     checks = {
@@ -227,6 +258,8 @@ def main(argv: list[str] | None = None) -> int:
         "messages_period_equal": raw["figures"]["messages_period"] == stats.messages_period,
         "messages_previous_equal": raw["figures"]["messages_previous"] == stats.messages_previous,
         "heatmap_equal": raw["figures"]["heatmap"] == stats.heatmap,
+        "members_known_reachable_equal_to_join": raw["figures"]["members_by_join"]
+        == [stats.members_known, stats.members_reachable],
     }
     result = {
         "backend": "sqlite",
@@ -239,11 +272,17 @@ def main(argv: list[str] | None = None) -> int:
         "first_run_ms": round(handler["first_run"] * 1000, 1),
         "figures_only": _ms(handler["figures"]),
         "charts_only": _ms(handler["charts"]),
+        "charts_in_one_process": _ms(handler["charts_serial"]),
+        "chart_workers": handler["chart_workers"],
+        "chart_workers_ready_ms": round(handler["chart_workers_ready"] * 1000, 1),
+        "charts_drawn_by_workers_in_timed_runs": handler["drawn_in_pool"],
         "target_median_ms": 1000,
         "sent": handler["sent"],
         "photos": handler["photos"],
         "raw_activity_figures": _ms(raw["runs"]),
         "raw_equal_to_rollups": checks,
+        "members_known_reachable": [stats.members_known, stats.members_reachable],
+        "members_by_join_ms": round(raw["members_join_seconds"] * 1000, 1),
         "active_writers_raw_7d_30d": raw["figures"]["active_writers"],
         "active_members_7d_30d": [stats.active_members_7d, stats.active_members_30d],
     }

@@ -23,6 +23,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.activity import FLUSH_SECONDS, ActivityBuffer
+from bot.chart_pool import ChartPool
 from bot.commands import commands_for
 from bot.config import Config
 from bot.context import BotData, Context
@@ -226,6 +227,7 @@ async def start_services(app: Application) -> None:
     data.leader = make_leadership(app)
     data.dispatcher.fence = data.leader.fence
     await data.leader.start()
+    data.charts = ChartPool(config.stats.chart_workers)
     await publish_commands(app)
 
 
@@ -237,6 +239,8 @@ async def stop_services(app: Application) -> None:
         await app.bot_data.leader.close()
     if app.bot_data.activity is not None:
         await app.bot_data.activity.close()
+    if app.bot_data.charts is not None:
+        await app.bot_data.charts.close()
     if app.bot_data.engine is not None:
         await app.bot_data.engine.dispose()
 

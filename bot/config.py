@@ -191,6 +191,11 @@ class ModelsConfig(_Section):
     model_dir: str = "models"
 
 
+class StatsConfig(_Section):
+    # Processes drawing the /stats charts at once (0: in the bot's process, one at a time).
+    chart_workers: int = Field(0, ge=0, le=16)
+
+
 class LimitsConfig(_Section):
     commands_per_user: int = Field(10, ge=1)
     window_seconds: float = Field(10.0, gt=0)
@@ -243,6 +248,7 @@ class Config(_Section):
     campaigns: CampaignsConfig = CampaignsConfig()
     privacy: PrivacyConfig = PrivacyConfig()
     models: ModelsConfig = ModelsConfig()
+    stats: StatsConfig = StatsConfig()
     limits: LimitsConfig = LimitsConfig()
     payments: PaymentsConfig = PaymentsConfig()
     leader: LeaderConfig = LeaderConfig()

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
     from bot.activity import ActivityBuffer
+    from bot.chart_pool import ChartPool
     from bot.config import Config
     from bot.dispatcher import Dispatcher
     from bot.leader import Leadership
@@ -33,6 +34,7 @@ class BotData:
     activity: ActivityBuffer | None = None
     dispatcher: Dispatcher | None = None
     leader: Leadership | None = None
+    charts: ChartPool | None = None
     # chat id -> (expires at, monotonic seconds; admin user ids)
     admin_cache: dict[int, tuple[float, frozenset[int]]] = field(default_factory=dict)
     # job name -> when the next "database unavailable" warning may be logged (monotonic)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import re
-import threading
+from collections.abc import Awaitable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto
 
-from bot.charts import community_charts, funnel_chart
 from bot.config import CommunityConfig
 from bot.context import Context
 from bot.i18n import N_
@@ -25,8 +25,7 @@ USAGE = N_(
     "days), or /stats followed by a salon's code for that salon."
 )
 _DAYS_RE = re.compile(r"^(\d{1,3})d?$")
-# matplotlib's settings are process-wide: one chart at a time.
-_charts_lock = threading.Lock()
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -76,15 +75,14 @@ def community_buttons(
     )
 
 
-def _render(stats, language: str):
-    with _charts_lock:
-        return community_text(stats, language), community_charts(stats, language)
-
-
 async def send_community_stats(
     chat: Chat, context: Context, community_id: int, days: int, language: str
 ) -> None:
-    """The figures as one message, then the four charts as one album."""
+    """The figures as one message, then the four charts as one album.
+
+    The charts are drawn (in the chart processes, see bot/chart_pool.py) while the text is
+    being sent.
+    """
     async with context.db.begin() as session:
         stats = await get_community_stats(
             community_id,
@@ -92,16 +90,13 @@ async def send_community_stats(
             days=days,
             stale_after_days=context.config.models.stale_after_days,
         )
-    text, charts = await asyncio.to_thread(_render, stats, language)
-    await chat.send_message(text)
+    charts = await _drawn_while_sending(
+        context.bot_data.charts.community_charts(stats, language),
+        chat.send_message(community_text(stats, language)),
+    )
     await chat.send_media_group(
         [InputMediaPhoto(chart.png, filename=chart.name) for chart in charts]
     )
-
-
-def _render_salon(funnel, uplift, timezone: str, language: str):
-    with _charts_lock:
-        return salon_text(funnel, uplift, timezone, language), funnel_chart([funnel], language)
 
 
 async def send_salon_stats(chat: Chat, context: Context, salon: Salon, language: str) -> None:
@@ -110,8 +105,20 @@ async def send_salon_stats(chat: Chat, context: Context, salon: Salon, language:
         funnels = await list_salon_funnels([salon], session=session)
         uplifts = await list_campaign_uplifts(funnels, session=session)
     timezone = context.config.community(salon.community_id).timezone
-    text, png = await asyncio.to_thread(
-        _render_salon, funnels[0], uplifts[0] if uplifts else None, timezone, language
+    uplift = uplifts[0] if uplifts else None
+    png = await _drawn_while_sending(
+        context.bot_data.charts.funnel_chart(funnels[0], language),
+        chat.send_message(salon_text(funnels[0], uplift, timezone, language)),
     )
-    await chat.send_message(text)
     await chat.send_photo(png, filename="funnel.png")
+
+
+async def _drawn_while_sending(drawing: Awaitable[T], sending: Awaitable) -> T:
+    """The charts, drawn while the text is being sent (a failed send cancels them)."""
+    task = asyncio.ensure_future(drawing)
+    try:
+        await sending
+    except BaseException:
+        task.cancel()
+        raise
+    return await task

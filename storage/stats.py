@@ -1,7 +1,8 @@
 """/stats: every figure an organizer sees, as a plain dataclass (see docs/stats.md).
 
 Activity comes from the community rollup (`activity_community_daily`, one row per day) and
-the members' `last_active_at`; members from `memberships` (indexed by community and time);
+the members' `last_active_at`; members known and reachable from `storage.member_counts`, the
+others from `memberships` (indexed by community and time);
 salons and campaigns from `storage.stats_salons`. Nothing here reads raw messages.
 """
 
@@ -14,7 +15,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import DM_REACHABLE, Community, Membership, Salon, User
+from storage.member_counts import count_members
+from storage.models import Community, Membership, Salon
 from storage.models.activity import HOURS
 from storage.models.community_daily import activity_community_daily as daily
 from storage.models.salons import SALON_CANCELLED, SALON_DRAFT
@@ -164,13 +166,7 @@ async def get_community_stats(
 
 async def _members(stats: CommunityStats, *, session: AsyncSession) -> None:
     m, cid, now = Membership, stats.community_id, stats.now
-    known = await session.execute(
-        select(func.count(), func.count().filter(User.dm_status == DM_REACHABLE))
-        .select_from(m)
-        .join(User, User.id == m.user_id)
-        .where(m.community_id == cid, m.is_member.is_(True), User.is_bot.is_(False))
-    )
-    stats.members_known, stats.members_reachable = known.one()
+    stats.members_known, stats.members_reachable = await count_members(cid, session=session)
 
     async def count(*conditions) -> int:
         return int(

@@ -11,6 +11,7 @@ from storage.models.base import Base
 from storage.models.campaigns import Campaign, Invitation
 from storage.models.community_daily import CommunityDay
 from storage.models.core import DM_BLOCKED, DM_REACHABLE, DM_UNKNOWN, Community, Membership, User
+from storage.models.counts import CommunityCounts
 from storage.models.outbox import OutboxMessage
 from storage.models.payments import Payment
 from storage.models.polls import Poll
@@ -27,6 +28,7 @@ __all__ = [
     "Base",
     "Campaign",
     "Community",
+    "CommunityCounts",
     "CommunityDay",
     "Invitation",
     "MemberScore",
