@@ -70,6 +70,8 @@ async def cancel_refunds(config: Config, salon: Salon, *, session: AsyncSession)
     manual = [p for p in payments if p.status == MANUAL_REFUND]
     await queue_manual_refunds(config, salon, manual, session=session)
     for payment in manual:
+        if payment.user_id is None:  # the member deleted their data: nobody to tell
+            continue
         language = await _language(config, salon, payment.user_id, session)
         _ = translations(language).gettext
         text = _("The organizer will refund your payment of {amount} for «{title}».").format(
