@@ -182,3 +182,30 @@ async def test_cancelling_lists_the_provider_payment_of_a_member_who_deleted_the
     finally:
         await app.post_shutdown(app)
         await app.shutdown()
+
+
+async def test_cancelling_keeps_the_refund_notices_still_queued(db_url, db, fake_request):
+    config = make_config(db_url, payments={"provider_token": "284685063:TEST:abc"})
+    app = build_app(config, request=fake_request)
+    await app.initialize()
+    await app.post_init(app)
+    try:
+        salon = await paid_salon(db, capacity=3, price=4990, currency="CNY",
+                                 starts_in=timedelta(days=3))  # fmt: skip
+        await join(app, ALICE, salon)
+        await pay(app, ALICE, invoices(fake_request, ALICE)[-1], "tg-left",
+                  provider_payment_charge_id="prov-left")  # fmt: skip
+        await app.process_update(message(f"/leave {salon.short_code}", ALICE, bot=app.bot))
+        # The organizer cancels before the dispatcher sent the list of payments to refund.
+        await app.process_update(callback(f"S:X:{salon.id}", ORGANIZER, bot=app.bot))
+        async with db.begin() as session:
+            rows = await session.scalars(
+                select(OutboxMessage).where(OutboxMessage.dedupe_key.startswith("refund-list:"))
+            )
+            assert [(r.status, "prov-left" in r.payload["text"]) for r in rows] == [
+                ("pending", True)]  # fmt: skip
+        await dispatch_once(app.bot, db, Dispatcher(config.messaging))
+        assert any("prov-left" in t for t in fake_request.sent_texts(ORGANIZER["id"]))
+    finally:
+        await app.post_shutdown(app)
+        await app.shutdown()
