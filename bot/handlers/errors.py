@@ -21,6 +21,9 @@ logger = logging.getLogger(__name__)
 REPLAY_SECONDS = 10.0
 REPLAY_ATTEMPTS = 60  # ten minutes of outage
 OUTAGE_LOG_SECONDS = 60.0
+# Replays are this process's own work (the update came to it), not the leader's: they keep
+# running when it stops leading (bot/leader.py).
+REPLAY_JOB_PREFIX = "replay_"
 
 
 async def on_error(update: object, context: Context) -> None:
@@ -88,7 +91,7 @@ def _replay_later(update: Update, context: Context) -> None:
         logger.warning("update %s: database unavailable, will process it again",
                        update.update_id)  # fmt: skip
     context.job_queue.run_once(_replay_job, REPLAY_SECONDS, data=update,
-                               name=f"replay_{update.update_id}")  # fmt: skip
+                               name=f"{REPLAY_JOB_PREFIX}{update.update_id}")  # fmt: skip
 
 
 async def _replay_job(context: Context) -> None:
