@@ -379,3 +379,21 @@ async def test_a_payment_that_outlasts_the_retries_is_replayed_until_recorded(
     assert await signups(db, salon.id) == ([(3001, "going")], 1)
     assert fake_request.sent_texts(3001)[-1].startswith("Payment received")
     assert app.bot_data.replays == {}
+
+
+async def test_two_processes_settling_one_charge_at_once_record_it_once(app, fake_request, db):
+    from storage.holds import PaymentIn, settle_payment
+
+    salon = await paid_salon(db, capacity=1)
+    await join(app, ALICE, salon)
+    [invoice] = invoices(fake_request, ALICE)
+    ref = verify_payload(app.bot_data.config.telegram.token, invoice["payload"])
+
+    async def settle(ref_or_none):  # each in its own transaction, as two processes would
+        async with db.begin() as session:
+            paid = PaymentIn(ref_or_none, ALICE["id"], "XTR", 50, "charge-twice")
+            return (await settle_payment(paid, session=session)).outcome
+
+    outcomes = await asyncio.gather(settle(ref), settle(ref), settle(None), settle(None))
+    assert sorted(outcomes).count("duplicate") == 3
+    assert [p.telegram_payment_charge_id for p in await payments(db)] == ["charge-twice"]
