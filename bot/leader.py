@@ -21,6 +21,7 @@ from telegram.ext import Application
 
 from bot.config import LeaderConfig
 from bot.context import Context
+from bot.handlers.errors import REPLAY_JOB_PREFIX
 from storage.leader import (
     backend_pid,
     get_lock_holder,
@@ -33,8 +34,13 @@ from storage.outbox import recover_in_flight
 
 logger = logging.getLogger(__name__)
 
-# Jobs every process runs; all others run only in the leader.
+# Jobs every process runs (and the replays of its own updates); all others only the leader.
 LOCAL_JOBS = frozenset({"activity", "leader"})
+
+
+def is_local_job(name: str | None) -> bool:
+    """Whether a job is this process's own work, run whether or not it leads."""
+    return name in LOCAL_JOBS or (name or "").startswith(REPLAY_JOB_PREFIX)
 
 
 class LockLost(Exception):
@@ -173,7 +179,7 @@ def make_leadership(app: Application) -> Leadership:
 def _enable_leader_jobs(app: Application, enabled: bool) -> None:
     """Pause or resume the leader's jobs (a paused APScheduler job has no next run time)."""
     for job in app.job_queue.jobs():
-        if job.name not in LOCAL_JOBS:
+        if not is_local_job(job.name):
             job.enabled = enabled
 
 

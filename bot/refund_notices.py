@@ -16,6 +16,7 @@ from bot.i18n import translations
 from bot.money import format_amount
 from bot.salon_texts import member_language
 from storage.models import Payment, Salon
+from storage.models.outbox import KIND_REFUND
 from storage.models.payments import MANUAL_REFUND, R_CANCELLED, R_LEFT
 from storage.outbox import enqueue
 from storage.payments import get_paid, refund_paid
@@ -70,6 +71,8 @@ async def cancel_refunds(config: Config, salon: Salon, *, session: AsyncSession)
     manual = [p for p in payments if p.status == MANUAL_REFUND]
     await queue_manual_refunds(config, salon, manual, session=session)
     for payment in manual:
+        if payment.user_id is None:  # the member deleted their data: nobody to tell
+            continue
         language = await _language(config, salon, payment.user_id, session)
         _ = translations(language).gettext
         text = _("The organizer will refund your payment of {amount} for «{title}».").format(
@@ -153,7 +156,7 @@ async def queue_refund_failing(
 
 async def _tell(user_id: int, salon: Salon | None, key: str, text: str, session) -> bool:
     return await enqueue(
-        key, session=session, kind="notice", chat_id=user_id, user_id=user_id,
+        key, session=session, kind=KIND_REFUND, chat_id=user_id, user_id=user_id,
         salon_id=salon.id if salon else None, payload={"text": text[:4096]},
         priority=PRIORITY_REFUND,
     )  # fmt: skip

@@ -15,8 +15,12 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
-# Updates in flight at most (queued ones wait for the serial lock, not in PTB's semaphore).
-MAX_IN_FLIGHT = 256
+# PTB's semaphore is taken *before* `do_process_update`, so updates waiting for the serial
+# lock hold its slots: with a bound of a few hundred, a backlog (a busy group behind a slow
+# /stats, the queue after a restart) would make a pre-checkout query wait for a free slot,
+# past Telegram's 10 s. The bound is therefore out of reach; it bounds no memory anyway (PTB
+# creates a task per fetched update whether or not it gets a slot).
+MAX_IN_FLIGHT = 2**31 - 1
 
 
 class PaymentsFirst(BaseUpdateProcessor):

@@ -9,7 +9,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxMessage, Salon, Signup, User
-from storage.models.outbox import CANCELLED, PENDING
+from storage.models.outbox import CANCELLED, KIND_REFUND, PENDING
 from storage.models.salons import (
     GOING,
     HELD,
@@ -86,7 +86,8 @@ async def update_salon(salon_id: int, *, session: AsyncSession, **values: object
 async def cancel_salon(
     salon_id: int, *, session: AsyncSession, now: datetime | None = None
 ) -> bool:
-    """Cancel a salon: status cancelled, signups closed, its pending messages withdrawn.
+    """Cancel a salon: status cancelled, signups closed, its pending messages withdrawn
+    (except refund notices: those are about money already taken).
 
     Returns False (and changes nothing) if it was already cancelled. Enqueue the
     cancellation notices *after* this call, or they would be withdrawn too.
@@ -101,7 +102,11 @@ async def cancel_salon(
     salon.updated_at = now
     await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.salon_id == salon_id, OutboxMessage.status == PENDING)
+        .where(
+            OutboxMessage.salon_id == salon_id,
+            OutboxMessage.status == PENDING,
+            OutboxMessage.kind != KIND_REFUND,
+        )
         .values(status=CANCELLED)
     )
     await session.flush()

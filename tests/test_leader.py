@@ -24,6 +24,8 @@ from storage.outbox import claim_due, enqueue
 from tests.conftest import POSTGRES_URL, drop_pg_database, make_config, new_pg_database, pg_url
 from tests.e2e import ROOT
 from tests.fakes import FakeRequest
+from tests.private_pg import free_port
+from tests.updates import EN_USER, poll_answer
 
 CONFIG = LeaderConfig(interval_seconds=1)
 
@@ -213,3 +215,28 @@ def test_processes_starting_together_migrate_an_empty_postgres_database_once(tmp
         assert asyncio.run(revision()) == head_revision(url)
     finally:
         drop_pg_database(name)
+
+
+async def test_a_leader_stepping_down_in_an_outage_keeps_its_update_replays_running(
+    pg_db_url, pg_db
+):
+    app = await _app(pg_db_url, FakeRequest())
+    try:
+        assert app.bot_data.leader.is_leader
+        # The database goes away: a poll answer is kept for a replay, then the lock is lost.
+        db, engine = app.bot_data.db, create_engine(
+            f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/salonbot")  # fmt: skip
+        app.bot_data.db = session_factory(engine)
+        update = poll_answer("poll-9", EN_USER, [3], bot=app.bot)
+        await app.process_update(update)
+        assert app.bot_data.replays == {update.update_id: 1}
+        await app.bot_data.leader._close_connection(release=False)
+        app.bot_data.leader._engine = engine  # its lock cannot be reached either
+        await app.bot_data.leader.tick()
+        assert not app.bot_data.leader.is_leader
+        assert "dispatch_job" in _paused(app)  # the leader's work stops...
+        assert f"replay_{update.update_id}" not in _paused(app)  # ...this process's own does not
+        app.bot_data.db = db
+        await engine.dispose()
+    finally:
+        await _close(app)

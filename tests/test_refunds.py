@@ -12,6 +12,7 @@ from bot.dispatcher import Dispatcher, dispatch_once
 from bot.refunds import process_refunds
 from storage.models import OutboxMessage
 from storage.models.payments import MANUAL_REFUND, PAID, R_CANCELLED, R_LEFT, REFUND_DUE, REFUNDED
+from storage.privacy import delete_user_data
 from storage.types import utcnow
 from tests.conftest import make_config
 from tests.payment_helpers import invoices, join, paid_salon, pay, payments, signups
@@ -152,6 +153,59 @@ async def test_provider_payments_are_listed_to_the_organizer_and_marked(db_url, 
         assert fake_request.calls_to("refundStarPayment") == []  # the bot cannot refund these
         await dispatch_once(app.bot, db, Dispatcher(config.messaging))
         assert any(t.startswith("💸") for t in fake_request.sent_texts(ORGANIZER["id"]))
+    finally:
+        await app.post_shutdown(app)
+        await app.shutdown()
+
+
+async def test_cancelling_lists_the_provider_payment_of_a_member_who_deleted_their_data(
+    db_url, db, fake_request
+):
+    config = make_config(db_url, payments={"provider_token": "284685063:TEST:abc"})
+    app = build_app(config, request=fake_request)
+    await app.initialize()
+    await app.post_init(app)
+    try:
+        salon = await paid_salon(db, capacity=3, price=4990, currency="CNY")
+        await join(app, ALICE, salon)
+        await pay(app, ALICE, invoices(fake_request, ALICE)[-1], "tg-gone",
+                  provider_payment_charge_id="prov-gone")  # fmt: skip
+        async with db.begin() as session:
+            await delete_user_data(ALICE["id"], session=session)
+        await app.process_update(callback(f"S:X:{salon.id}", ORGANIZER, bot=app.bot))
+        head = fake_request.calls_to("editMessageText")[-1].params["text"]
+        assert "1 provider payments must be refunded by you" in head
+        [row] = await payments(db)
+        assert (row.status, row.user_id) == (MANUAL_REFUND, None)
+        [listing] = [t for t in await _outbox(db, ORGANIZER["id"]) if t.startswith("💸")]
+        assert "prov-gone" in listing
+    finally:
+        await app.post_shutdown(app)
+        await app.shutdown()
+
+
+async def test_cancelling_keeps_the_refund_notices_still_queued(db_url, db, fake_request):
+    config = make_config(db_url, payments={"provider_token": "284685063:TEST:abc"})
+    app = build_app(config, request=fake_request)
+    await app.initialize()
+    await app.post_init(app)
+    try:
+        salon = await paid_salon(db, capacity=3, price=4990, currency="CNY",
+                                 starts_in=timedelta(days=3))  # fmt: skip
+        await join(app, ALICE, salon)
+        await pay(app, ALICE, invoices(fake_request, ALICE)[-1], "tg-left",
+                  provider_payment_charge_id="prov-left")  # fmt: skip
+        await app.process_update(message(f"/leave {salon.short_code}", ALICE, bot=app.bot))
+        # The organizer cancels before the dispatcher sent the list of payments to refund.
+        await app.process_update(callback(f"S:X:{salon.id}", ORGANIZER, bot=app.bot))
+        async with db.begin() as session:
+            rows = await session.scalars(
+                select(OutboxMessage).where(OutboxMessage.dedupe_key.startswith("refund-list:"))
+            )
+            assert [(r.status, "prov-left" in r.payload["text"]) for r in rows] == [
+                ("pending", True)]  # fmt: skip
+        await dispatch_once(app.bot, db, Dispatcher(config.messaging))
+        assert any("prov-left" in t for t in fake_request.sent_texts(ORGANIZER["id"]))
     finally:
         await app.post_shutdown(app)
         await app.shutdown()

@@ -2,7 +2,8 @@
 
 When the database is unreachable (see `storage.db.database_unavailable`) a member is asked to
 try again shortly, a failing job logs one line a minute instead of a traceback every tick (its
-next tick retries), and a poll answer, which has nobody to tell, is replayed until it is stored.
+next tick retries), and a poll answer (nobody to tell) or a successful payment (sent once by
+Telegram) is replayed until it is stored.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ logger = logging.getLogger(__name__)
 REPLAY_SECONDS = 10.0
 REPLAY_ATTEMPTS = 60  # ten minutes of outage
 OUTAGE_LOG_SECONDS = 60.0
+# Replays are this process's own work (the update came to it), not the leader's: they keep
+# running when it stops leading (bot/leader.py).
+REPLAY_JOB_PREFIX = "replay_"
 
 
 async def on_error(update: object, context: Context) -> None:
@@ -37,7 +41,9 @@ async def on_error(update: object, context: Context) -> None:
         return
     user = update.effective_user
     chat = update.effective_chat
-    if unavailable and update.poll_answer is not None:
+    if unavailable and (update.poll_answer is not None or _payment(update) is not None):
+        # Nobody to tell (a poll answer), or nothing to try again (the member paid already;
+        # Telegram sends the payment once): processed again later, idempotent either way.
         _replay_later(update, context)
         return
     who = (update.update_id, user.id if user else None, chat.id if chat else None)
@@ -74,6 +80,11 @@ def _log_outage(context: Context, error: BaseException, what: str) -> None:
     )  # fmt: skip
 
 
+def _payment(update: Update):
+    """The update's successful payment, if it is one."""
+    return update.message.successful_payment if update.message is not None else None
+
+
 def _replay_later(update: Update, context: Context) -> None:
     """Process the update again in a while (it changes nothing when stored twice)."""
     attempts = context.bot_data.replays
@@ -82,13 +93,17 @@ def _replay_later(update: Update, context: Context) -> None:
         attempts.pop(update.update_id, None)
         logger.error("update %s: database unavailable, gave up after %d tries",
                      update.update_id, REPLAY_ATTEMPTS)  # fmt: skip
+        payment = _payment(update)
+        if payment is not None:
+            logger.error("payment %s NOT recorded: reconcile it by hand",
+                         payment.telegram_payment_charge_id)  # fmt: skip
         return
     attempts[update.update_id] = attempt
     if attempt == 1:
         logger.warning("update %s: database unavailable, will process it again",
                        update.update_id)  # fmt: skip
     context.job_queue.run_once(_replay_job, REPLAY_SECONDS, data=update,
-                               name=f"replay_{update.update_id}")  # fmt: skip
+                               name=f"{REPLAY_JOB_PREFIX}{update.update_id}")  # fmt: skip
 
 
 async def _replay_job(context: Context) -> None:

@@ -107,9 +107,10 @@ async def _settle(context: Context, payment_in: PaymentIn):
             return settled
         except (OperationalError, InterfaceError, OSError) as error:
             if attempt == len(SETTLE_RETRY_SECONDS):
-                # The error handler logs the traceback too; this line names what to reconcile.
-                logger.error("payment %s NOT recorded (%s): reconcile it by hand",
-                             payment_in.telegram_charge_id, type(error).__name__)  # fmt: skip
+                # The error handler replays the update for a while, then names the charge id
+                # to reconcile by hand if it never could be recorded.
+                logger.warning("payment %s not recorded yet (%s): replayed later",
+                               payment_in.telegram_charge_id, type(error).__name__)  # fmt: skip
                 raise
             logger.warning("payment %s: database unavailable, retrying",
                            payment_in.telegram_charge_id)  # fmt: skip

@@ -15,6 +15,9 @@ from storage.types import BigIntPK, utcnow
 PENDING, SENDING, SENT, FAILED, UNKNOWN, CANCELLED = (
     "pending", "sending", "sent", "failed", "unknown", "cancelled",
 )  # fmt: skip
+# Refund notices (the member's "refunded", the organizers' lists and failure reports): about
+# money, so cancelling their salon never withdraws them, unlike its other queued messages.
+KIND_REFUND = "refund"
 
 
 class OutboxMessage(Base):
