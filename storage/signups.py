@@ -199,14 +199,19 @@ async def cancel_signup(
     session: AsyncSession,
     offer_window: timedelta,
     now: datetime | None = None,
+    only: tuple[str, ...] = ACTIVE,
 ) -> SignupResult:
-    """Release the member's seat (or waitlist place); a freed seat is offered to the next."""
+    """Release the member's seat (or waitlist place); a freed seat is offered to the next.
+
+    `only` narrows the statuses released (e.g. only an unpaid hold: a seat paid for meanwhile
+    is kept).
+    """
     now = now or utcnow()
     salon = await lock_salon(salon_id, session=session)
     if salon is None:
         return SignupResult(NOT_FOUND)
     signup = await get_signup(salon_id, user_id, session=session)
-    if signup is None or signup.status not in ACTIVE:
+    if signup is None or signup.status not in ACTIVE or signup.status not in only:
         return SignupResult(NOT_SIGNED_UP, salon)
     if salon.status != SALON_CANCELLED and salon.starts_at <= now:
         return SignupResult(CLOSED, salon, signup.status, reason=STARTED)

@@ -397,3 +397,32 @@ async def test_two_processes_settling_one_charge_at_once_record_it_once(app, fak
     outcomes = await asyncio.gather(settle(ref), settle(ref), settle(None), settle(None))
     assert sorted(outcomes).count("duplicate") == 3
     assert [p.telegram_payment_charge_id for p in await payments(db)] == ["charge-twice"]
+
+
+async def test_a_refused_invoice_releases_the_hold_but_never_a_seat_paid_meanwhile(
+    app, fake_request, db, monkeypatch
+):
+    import bot.handlers.signups as signup_handlers
+
+    salon = await paid_salon(db, capacity=1, price=50)
+    fake_request.api.fail("sendInvoice", 400, "Bad Request: CURRENCY_TOTAL_AMOUNT_INVALID",
+                          times=1)  # fmt: skip
+    await join(app, ALICE, salon)  # Telegram refuses the invoice: the hold goes at once
+    assert await signups(db, salon.id) == ([(3001, "left")], 0)
+    assert "could not create the invoice" in fake_request.sent_texts(3001)[-1]
+
+    await join(app, ALICE, salon)
+    [*_, first] = invoices(fake_request, ALICE)
+    real_send = signup_handlers.send_invoice
+
+    async def paid_while_sending(*args, **kwargs):  # the member pays the first invoice while
+        await pay(app, ALICE, first, "charge-race")  # a second one is being sent, which fails
+        return False
+
+    monkeypatch.setattr(signup_handlers, "send_invoice", paid_while_sending)
+    await join(app, ALICE, salon)
+    monkeypatch.setattr(signup_handlers, "send_invoice", real_send)
+    assert await signups(db, salon.id) == ([(3001, "going")], 1)  # the paid seat stays
+    [payment] = await payments(db)
+    assert (payment.status, payment.telegram_payment_charge_id) == (PAID, "charge-race")
+    assert not any("seat was released" in t for t in fake_request.sent_texts(3001)[-2:])

@@ -128,10 +128,13 @@ async def offer_invoice(update: Update, context: Context, result: SignupResult) 
         return
     window = timedelta(hours=context.config.schedule.waitlist_claim_hours)
     async with context.db.begin() as session:
+        # Only a hold still unpaid: an earlier invoice may have been paid meanwhile.
         released = await cancel_signup(salon.id, signup.user_id, session=session,
-                                       offer_window=window)  # fmt: skip
+                                       offer_window=window, only=(HELD,))  # fmt: skip
         if released.outcome == DONE:
             await queue_offers(context.config, released.salon, released.offers, session=session)
+    if released.outcome != DONE:
+        return
     await message.reply_text(
         _("Sorry, I could not create the invoice for this salon, so the seat was released. "
           "Please try again later.")  # fmt: skip
