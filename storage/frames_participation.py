@@ -46,26 +46,37 @@ def _by_salon(weights: dict[int, int]):
     return case(weights, value=Signup.salon_id, else_=0) if weights else literal(0)
 
 
-def _signup_columns(cutoff: datetime, total: dict[int, int], hits: dict[int, int]) -> list:
-    known = and_(Salon.starts_at < cutoff,
-                 func.coalesce(Signup.responded_at, Salon.starts_at) < cutoff)  # fmt: skip
+def _signup_query(listed, cutoff: datetime, total: dict[int, int], hits: dict[int, int]):
+    """Per member: the responses known at the cutoff, counted (the WHERE keeps only those, so
+    the aggregates stay plain sums)."""
     went = Signup.attended.is_(True)
     liked = Signup.status.in_(POSITIVE) | went
 
     def count(condition):
-        return func.sum(case((and_(known, condition), 1), else_=0))
+        return func.sum(case((condition, 1), else_=0))
 
-    return [
+    columns = [
         count(Signup.status.in_(POSITIVE)),
         count(went),
         count(Signup.status.in_(YES) & Signup.attended.is_(False)),
         count(Signup.status.in_(DECLINE)),
-        raw(func.max(case((and_(known, went), Salon.starts_at)))),
-        func.sum(case((known, Signup.rating))),
-        func.count(case((known, Signup.rating))),
-        func.sum(case((and_(known, liked), _by_salon(total)), else_=0)),
-        func.sum(case((and_(known, liked), _by_salon(hits)), else_=0)),
+        raw(func.max(case((went, Salon.starts_at)))),
+        func.sum(Signup.rating),
+        func.count(Signup.rating),
+        func.sum(case((liked, _by_salon(total)), else_=0)),
+        func.sum(case((liked, _by_salon(hits)), else_=0)) if hits else literal(0),
     ]
+    return (
+        select(Signup.user_id, *columns)
+        .join(Salon, Salon.id == Signup.salon_id)
+        .where(
+            listed,
+            Signup.status.in_(list(RESPONSES)),
+            Salon.starts_at < cutoff,
+            func.coalesce(Signup.responded_at, Salon.starts_at) < cutoff,
+        )  # fmt: skip
+        .group_by(Signup.user_id)
+    )
 
 
 async def participation_frame(
@@ -79,17 +90,11 @@ async def participation_frame(
                   Salon.status.not_in([SALON_DRAFT, SALON_CANCELLED]))  # fmt: skip
     salons = (await session.execute(select(Salon.id, Salon.tags).where(listed))).all()
     total = _weights(salons, None)
-    columns = []
+    signed = []
     for cutoff, tags in requests:
         hits = _weights(salons, frames.split_tags(tags)) if tags else {}
-        columns += _signup_columns(cutoff.to_pydatetime(), total, hits)
-    query = (
-        select(Signup.user_id, *columns)
-        .join(Salon, Salon.id == Signup.salon_id)
-        .where(listed, Signup.status.in_(list(RESPONSES)))
-        .group_by(Signup.user_id)
-    )
-    signed = table_of((await session.execute(query)).all(), 1 + len(columns))
+        query = _signup_query(listed, cutoff.to_pydatetime(), total, hits)
+        signed.append(table_of((await session.execute(query)).all(), 10))
     sent = [func.sum(case((Invitation.sent_at < c.to_pydatetime(), 1), else_=0))
             for c, _ in requests]  # fmt: skip
     query = (
@@ -99,14 +104,12 @@ async def participation_frame(
         .group_by(Invitation.user_id)
     )
     invited = table_of((await session.execute(query)).all(), 1 + len(sent))
-    users = pd.Index(np.union1d(signed[:, 0].astype(np.int64), invited[:, 0].astype(np.int64)),
-                     name="user_id")  # fmt: skip
-    at_signed = users.get_indexer(signed[:, 0].astype(np.int64))
-    at_invited = users.get_indexer(invited[:, 0].astype(np.int64))
+    ids = [part[:, 0].astype(np.int64) for part in (*signed, invited)]
+    users = pd.Index(np.unique(np.concatenate(ids)), name="user_id")
+    at_invited = users.get_indexer(ids[-1])
     parts = []
-    width = len(columns) // len(requests)
     for k, (cutoff, tags) in enumerate(requests):
-        block = signed[:, 1 + k * width : 1 + (k + 1) * width]
+        block, at_signed = signed[k][:, 1:], users.get_indexer(ids[k])
         out = pd.DataFrame(0.0, index=users, columns=list(frames.PARTICIPATION_AGGREGATE_VALUES))
         for j, name in enumerate((*_SUMS, "last_attended", "rating_sum", "rating_count",
                                   "tag_total", "tag_hits")):  # fmt: skip
