@@ -44,8 +44,8 @@ class ModelParams:
     # Training pairs: a panel of at most panel_size members per community, each past salon
     # paired with at most max_pairs_per_event of them (uniform samples; pairs.Sampling), so
     # the cost grows with the number of salons, not members x salons.
-    panel_size: int | None = 5000
-    max_pairs_per_event: int | None = 1000
+    panel_size: int | None = 3000
+    max_pairs_per_event: int | None = 600
     max_pairs: int = 200_000
     min_events: int = 3
     min_positives: int = 20
