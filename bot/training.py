@@ -8,22 +8,34 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.config import Config
-from recommender.evaluation import backtest
-from recommender.features import member_features
-from recommender.model import ModelParams, TrainedModel, expected_turnout, load_model, save_model
-from recommender.model import score as score_event
-from recommender.model import train as train_model
+from bot.training_history import (
+    History,
+    fetch_activity,
+    fetch_participation,
+    load_history,
+    training_needs,
+)
+from recommender.evaluation import backtest, backtest_pairs, split_events
+from recommender.features import features_at
+from recommender.model import (
+    ModelParams,
+    TrainedModel,
+    expected_turnout,
+    fit_pairs,
+    load_model,
+    save_model,
+    score_event,
+)
+from recommender.pairs import PairSources, Sampling, event_cutoff, pair_requests, pairs_of_events
 from recommender.segmentation import segment_members
-from storage.frames import members_frame, rollups_frame, texts_frame
-from storage.frames_campaigns import invitations_frame
-from storage.frames_salons import events_frame, signups_frame
 from storage.models.runs import RUN_FAILED, RUN_OK
 from storage.runs import (
     add_run,
@@ -41,19 +53,17 @@ MIN_BACKTEST_SALONS = 4
 
 
 @dataclass
-class History:
-    """Everything the recommender takes about one community."""
+class Stages:
+    """Wall seconds of each stage of a run, in order (recorded with the run's metrics)."""
 
-    members: pd.DataFrame
-    rollups: pd.DataFrame
-    events: pd.DataFrame
-    signups: pd.DataFrame
-    invitations: pd.DataFrame
-    texts: pd.DataFrame | None
+    seconds: dict[str, float] = field(default_factory=dict)
+    _last: float = field(default_factory=time.perf_counter)
 
-    def args(self) -> tuple:
-        """Positional frames in the recommender's order."""
-        return self.members, self.rollups, self.events, self.signups, self.invitations
+    def done(self, name: str) -> None:
+        """Close the stage `name` (it ran since the previous one closed)."""
+        now = time.perf_counter()
+        self.seconds[name] = round(self.seconds.get(name, 0.0) + now - self._last, 3)
+        self._last = now
 
 
 @dataclass(frozen=True)
@@ -82,38 +92,37 @@ def model_params(config: Config) -> ModelParams:
                        min_events=config.models.min_past_salons)  # fmt: skip
 
 
-async def load_history(
-    db: async_sessionmaker, config: Config, community_id: int | list[int] | None
-) -> History:
-    """Read the frames of one community, several, or (None) all, in one transaction."""
-    async with db.begin() as session:
-        texts = None
-        if config.privacy.store_text:
-            texts = await texts_frame(community_id, session=session)
-        return History(
-            members=await members_frame(community_id, session=session),
-            rollups=await rollups_frame(community_id, session=session),
-            events=await events_frame(community_id, session=session),
-            signups=await signups_frame(community_id, session=session),
-            invitations=await invitations_frame(community_id, session=session),
-            texts=texts,
-        )
+def _fit(
+    history: History, params: ModelParams, now: pd.Timestamp, stages: Stages, progress: bool
+) -> dict:
+    """Features, segments, model, a backtest (with enough salons) and upcoming salons' scores.
 
-
-def _fit(history: History, params: ModelParams, now: pd.Timestamp) -> dict:
-    """Features, segments, model and (with enough salons) a backtest; runs in a thread."""
+    Runs in a thread. Training and the backtest share one set of pairs (past salons, each
+    with a sample of at most params.max_pairs_per_event members).
+    """
+    sources = PairSources.of(*history.args(), history.texts, history.participation)
     past = history.events[history.events["starts_at"] < now]
-    features = member_features(*history.args(), now, history.texts)
+    features = features_at(history.members, sources.activity, sources.history, now,
+                           history.texts)  # fmt: skip
+    stages.done("features")
     segmentation = segment_members(features, random_state=params.random_state) if len(
         features
     ) >= 10 else None  # fmt: skip
-    trained = train_model(*history.args(), texts=history.texts, params=params,
-                          event_ids=past["event_id"].tolist())  # fmt: skip
+    stages.done("segmentation")
+    pairs = pairs_of_events(sources, past, params.sampling(), progress)
+    stages.done("pairs")
+    trained = fit_pairs(pairs, params)
+    stages.done("training")
     report = None
     if len(past) >= MIN_BACKTEST_SALONS:
-        report = backtest(history.members, history.rollups, past, history.signups,
-                          history.invitations, history.texts, params=params)  # fmt: skip
-    return {"trained": trained, "segmentation": segmentation, "backtest": report}
+        report = backtest_pairs(pairs, past, params=params)
+    stages.done("backtest")
+    upcoming = history.events[history.events["starts_at"] >= now]
+    scores = {int(event["event_id"]): score_event(trained, sources, event)
+              for _, event in upcoming.iterrows()}  # fmt: skip
+    stages.done("scoring")
+    return {"trained": trained, "segmentation": segmentation, "backtest": report,
+            "scores": scores}  # fmt: skip
 
 
 def _model_path(config: Config, community_id: int, run_id: int) -> Path:
@@ -122,31 +131,37 @@ def _model_path(config: Config, community_id: int, run_id: int) -> Path:
     return folder / f"community{community_id}-run{run_id}.joblib"
 
 
-async def train_community(db: async_sessionmaker, config: Config, community_id: int) -> int:
+async def train_community(
+    db: async_sessionmaker, config: Config, community_id: int, progress: bool = False
+) -> int:
     """Rebuild features, segments, model and upcoming salons' scores; returns the run id.
 
-    A failed run is recorded as failed and re-raised; the previous model stays in use.
+    A failed run is recorded as failed and re-raised; the previous model stays in use. The
+    run's metrics record the seconds each stage took (`stage_seconds`).
     """
     params = model_params(config)
     async with db.begin() as session:
         run = await add_run(
             community_id,
-            {"random_state": params.random_state, "min_events": params.min_events},
+            {"random_state": params.random_state, "min_events": params.min_events,
+             "panel_size": params.panel_size, "max_pairs_per_event": params.max_pairs_per_event},
             session=session,
-        )
+        )  # fmt: skip
         run_id, started = run.id, run.started_at
     try:
-        history = await load_history(db, config, community_id)
+        stages = Stages()
+        history = await load_history(db, config, community_id, params.sampling())
         now = pd.Timestamp(utcnow())
-        fitted = await asyncio.to_thread(_fit, history, params, now)
+        stages.done("load")
+        activity, cutoffs = training_needs(history, params, now)
+        await fetch_activity(db, history, activity, progress)
+        stages.done("activity")
+        await fetch_participation(db, history, community_id, cutoffs)
+        stages.done("participation")
+        fitted = await asyncio.to_thread(_fit, history, params, now, stages, progress)
         trained: TrainedModel = fitted["trained"]
         path = _model_path(config, community_id, run_id)
         await asyncio.to_thread(save_model, trained, path)
-        upcoming = history.events[history.events["starts_at"] >= now]["event_id"].tolist()
-        scores = {
-            sid: await asyncio.to_thread(score_event, trained, *history.args(), sid, history.texts)
-            for sid in upcoming
-        }
         segmentation = fitted["segmentation"]
         metrics = {**trained.metrics, "n_pairs": trained.n_pairs}
         if segmentation is not None:
@@ -158,9 +173,11 @@ async def train_community(db: async_sessionmaker, config: Config, community_id: 
                 named = dict(zip(segmentation.members["user_id"],
                                  segmentation.members["segment"], strict=True))  # fmt: skip
                 await replace_segments(community_id, run_id, named, session=session)
-            for sid, frame in scores.items():
+            for sid, frame in fitted["scores"].items():
                 pairs = zip(frame["user_id"], frame["probability"], strict=True)
                 await replace_scores(sid, run_id, pairs, session=session)
+            stages.done("save")
+            metrics["stage_seconds"] = stages.seconds
             await finish_run(
                 run_id, session=session, status=RUN_OK, started_at=started, kind=trained.kind,
                 reason=trained.reason, rows=len(history.members), metrics=metrics,
@@ -178,10 +195,14 @@ async def evaluate_communities(
     db: async_sessionmaker, config: Config, community_ids: list[int] | None = None
 ) -> dict:
     """Time-split backtest against baselines on the stored history (communities pooled)."""
-    history = await load_history(db, config, community_ids)
-    return await asyncio.to_thread(backtest, history.members, history.rollups, history.events,
-                                   history.signups, history.invitations, history.texts,
-                                   params=model_params(config))  # fmt: skip
+    params = model_params(config)
+    history = await load_history(db, config, community_ids, params.sampling())
+    train_ids, test_ids = split_events(history.events, 0.3)
+    requests = pair_requests(history.members, history.events, train_ids + test_ids,
+                             params.sampling())  # fmt: skip
+    await fetch_activity(db, history, requests)
+    return await asyncio.to_thread(backtest, *history.args(), history.texts,
+                                   params=params)  # fmt: skip
 
 
 async def score_salon(db: async_sessionmaker, config: Config, salon_id: int) -> SalonScores:
@@ -201,11 +222,20 @@ async def score_salon(db: async_sessionmaker, config: Config, salon_id: int) -> 
         async with db.begin() as session:
             run = await get_latest_run(community_id, session=session)
     trained = await asyncio.to_thread(load_model, run.model_path)
-    history = await load_history(db, config, community_id)
-    if salon_id not in set(history.events["event_id"]):
+    # No member's whole history is needed: aggregates at the salon's cutoff for everyone.
+    history = await load_history(db, config, community_id, Sampling(panel_size=0))
+    events = history.events
+    if salon_id not in set(events["event_id"]):
         raise LookupError(f"salon {salon_id} is a draft or was cancelled")
-    frame = await asyncio.to_thread(score_event, trained, *history.args(), salon_id,
-                                    history.texts)  # fmt: skip
+    event = events[events["event_id"] == salon_id].iloc[0]
+    await fetch_activity(db, history, pair_requests(history.members, events, [salon_id]))
+    await fetch_participation(db, history, community_id, [(event_cutoff(event), event["tags"])])
+
+    def work() -> pd.DataFrame:
+        sources = PairSources.of(*history.args(), history.texts, history.participation)
+        return score_event(trained, sources, event)
+
+    frame = await asyncio.to_thread(work)
     async with db.begin() as session:
         segments = await get_segments(community_id, session=session)
         await replace_scores(salon_id, run.id, zip(frame["user_id"], frame["probability"],

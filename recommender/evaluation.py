@@ -10,6 +10,7 @@ import pandas as pd
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
 
 from recommender import frames
+from recommender.activity import ActivitySource
 from recommender.model import ModelParams, fit_pairs, predict_pairs
 from recommender.pairs import build_pairs
 
@@ -54,7 +55,7 @@ def split_events(events: pd.DataFrame, test_share: float) -> tuple[list[int], li
 
 def backtest(
     members: pd.DataFrame,
-    rollups: pd.DataFrame,
+    rollups: pd.DataFrame | ActivitySource,
     events: pd.DataFrame,
     signups: pd.DataFrame,
     invitations: pd.DataFrame,
@@ -67,7 +68,24 @@ def backtest(
     params = params or ModelParams()
     train_ids, test_ids = split_events(events, test_share)
     pairs = build_pairs(members, rollups, events, signups, invitations, train_ids + test_ids,
-                        texts, progress=progress)
+                        texts, progress=progress, sampling=params.sampling())  # fmt: skip
+    return backtest_pairs(pairs, events, test_share, params)
+
+
+def backtest_pairs(
+    pairs: pd.DataFrame,
+    events: pd.DataFrame,
+    test_share: float = 0.3,
+    params: ModelParams | None = None,
+) -> dict[str, Any]:
+    """The backtest on pairs already built (each salon's, at its cutoff) for `events`.
+
+    With sampled pairs (ModelParams.sampling) the test metrics are estimated on each later
+    salon's uniform sample of members; precision_at_10 is then the share of signups among
+    the 10 highest scored of that sample.
+    """
+    params = params or ModelParams()
+    train_ids, test_ids = split_events(events, test_share)
     train_pairs = pairs[pairs["event_id"].isin(train_ids)]
     test_pairs = pairs[pairs["event_id"].isin(test_ids)].reset_index(drop=True)
     trained = fit_pairs(train_pairs, params)

@@ -6,8 +6,15 @@ import numpy as np
 import pandas as pd
 
 from recommender import frames
-from recommender.cutoffs import DAY, as_cutoff, past_rollups, past_signups
+from recommender.activity import ActivitySource, as_of, as_source
+from recommender.cutoffs import DAY, as_cutoff
 from recommender.interests import TextProfiles, tag_affinity, tag_profiles, text_profiles
+from recommender.participation import (
+    RECENCY_CAP_DAYS,
+    ParticipationSource,
+    SignupHistory,
+    participation_features,
+)
 
 __all__ = [
     "ACTIVITY_FEATURES",
@@ -15,15 +22,16 @@ __all__ = [
     "MEMBER_FEATURES",
     "PARTICIPATION_FEATURES",
     "RECENCY_FEATURES",
+    "SignupHistory",
     "TextProfiles",
+    "features_at",
     "member_features",
     "tag_affinity",
     "tag_profiles",
     "text_profiles",
 ]
 
-WINDOWS: tuple[int, ...] = (7, 30, 90)
-RECENCY_CAP_DAYS = 365.0  # "never" and "longer ago than a year" look the same to the model
+WINDOWS: tuple[int, ...] = frames.ACTIVITY_WINDOWS
 DAYPARTS: dict[str, tuple[int, int]] = {
     "night": (0, 6), "morning": (6, 12), "afternoon": (12, 18), "evening": (18, 24),
 }
@@ -42,24 +50,10 @@ MEMBER_FEATURES: tuple[str, ...] = (
 )
 
 
-def _activity(r: pd.DataFrame, cutoff: pd.Timestamp, index: pd.Index) -> pd.DataFrame:
-    cols: dict[str, pd.Series] = {}
-    counts = list(frames.ROLLUP_COUNTS)
-    for w in WINDOWS:
-        sub = r[r["day"] + DAY > cutoff - pd.Timedelta(days=w)]
-        grouped = sub.groupby("user_id")
-        sums = grouped[counts].sum().astype(float)
-        for c in counts:
-            cols[f"{c}_{w}d"] = sums[c]
-        cols[f"active_days_{w}d"] = grouped.size().astype(float)
-    return pd.DataFrame(cols).reindex(index).fillna(0.0)[list(ACTIVITY_FEATURES)]
-
-
-def _hours(r: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
-    per_hour = r.groupby("user_id")[list(frames.HOURS)].sum().reindex(index).fillna(0)
-    values = per_hour.to_numpy(dtype=float)
+def _hours(agg: pd.DataFrame) -> pd.DataFrame:
+    values = agg[list(frames.HOURS)].to_numpy(dtype=float)
     total = values.sum(axis=1)
-    out = pd.DataFrame(index=index)
+    out = pd.DataFrame(index=agg.index)
     for name, (lo, hi) in DAYPARTS.items():
         out[f"share_{name}"] = np.divide(values[:, lo:hi].sum(axis=1), total,
                                          out=np.zeros_like(total), where=total > 0)
@@ -67,71 +61,68 @@ def _hours(r: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
     return out
 
 
-def _participation(
-    members: pd.DataFrame,
-    events: pd.DataFrame,
-    signups: pd.DataFrame,
-    invitations: pd.DataFrame,
-    cutoff: pd.Timestamp,
+def activity_features(
+    agg: pd.DataFrame, joined_at: pd.Series, cutoff: pd.Timestamp
 ) -> pd.DataFrame:
-    index = pd.Index(members["user_id"], name="user_id")
-    events = events[events["community_id"].isin(members["community_id"].unique())]
-    s = past_signups(events, signups, cutoff)
-    attended = s["attended"] == 1.0
-    by_user = s.assign(
-        joined=s["status"].isin(frames.POSITIVE_STATUSES),
-        attended=attended,
-        no_shows=(s["status"] == "yes") & (s["attended"] == 0.0),
-        declines=s["status"] == "no",
-    ).groupby("user_id")
-    out = by_user[["joined", "attended", "no_shows", "declines"]].sum().astype(float)
-    out = out.reindex(index).fillna(0.0)
-    last = s[attended].groupby("user_id")["starts_at"].max().reindex(index)
-    out["days_since_attended"] = ((cutoff - last) / DAY).fillna(RECENCY_CAP_DAYS).clip(
-        upper=RECENCY_CAP_DAYS)
-    out["avg_rating"] = by_user["rating"].mean().reindex(index)
-    inv = invitations[(invitations["sent_at"] < cutoff) & ~invitations["holdout"].astype(bool)]
-    inv = inv[inv["event_id"].isin(events["event_id"])]
-    out["invited"] = inv.groupby("user_id").size().reindex(index).fillna(0).astype(float)
-    return out
+    """ACTIVITY, RECENCY and HOUR features from AGGREGATE_VALUES (index user_id) at a cutoff."""
+    out = agg[list(ACTIVITY_FEATURES)].astype(float)
+    since_active = (cutoff - (agg["last_day"] + DAY)) / DAY
+    out["days_since_active"] = since_active.fillna(RECENCY_CAP_DAYS).clip(upper=RECENCY_CAP_DAYS)
+    joined = joined_at.set_axis(agg.index)
+    since = joined.where(joined < cutoff).fillna(agg["first_day"])
+    out["tenure_days"] = ((cutoff - since) / DAY).fillna(0.0).clip(lower=0.0)
+    return out.join(_hours(agg))
+
+
+def features_at(
+    members: pd.DataFrame,
+    activity: ActivitySource,
+    participation: ParticipationSource,
+    cutoff: pd.Timestamp,
+    texts: pd.DataFrame | None = None,
+    tags: object = "",
+) -> pd.DataFrame:
+    """MEMBER_FEATURES of one community's members (index user_id) from prepared sources.
+
+    With a salon's `tags`, a `tag_affinity` column (share of the member's past salon tags
+    among them) comes after the features.
+    """
+    ids = members["user_id"].to_numpy(dtype=np.int64)
+    index = pd.Index(ids, name="user_id")
+    columns = [*MEMBER_FEATURES, "tag_affinity"] if tags else list(MEMBER_FEATURES)
+    if len(ids) == 0:
+        return pd.DataFrame(columns=columns, index=index, dtype=float)
+    community_id = int(members["community_id"].iloc[0])
+    agg = activity.aggregates(community_id, as_of(cutoff), ids)
+    out = activity_features(agg, members["joined_at"], cutoff)
+    history = participation.aggregates(ids, cutoff, community_id, tags)
+    out = out.join(participation_features(history, cutoff))
+    out["texts_90d"] = 0.0
+    if texts is not None and len(texts):
+        frames.check_frame(texts, frames.TEXTS, "texts")
+        recent = texts[(texts["community_id"] == community_id) & (texts["sent_at"] < cutoff)
+                       & (texts["sent_at"] >= cutoff - pd.Timedelta(days=90))]  # fmt: skip
+        out["texts_90d"] = recent.groupby("user_id").size().reindex(index).fillna(0.0)
+    out["reachable"] = members["reachable"].astype(float).to_numpy()
+    return out[columns]
 
 
 def member_features(
     members: pd.DataFrame,
-    rollups: pd.DataFrame,
+    rollups: pd.DataFrame | ActivitySource,
     events: pd.DataFrame,
     signups: pd.DataFrame,
     invitations: pd.DataFrame,
     cutoff: pd.Timestamp | str,
     texts: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """One row per member (index user_id) of MEMBER_FEATURES, using only data before cutoff."""
+    """One row per member (index user_id) of MEMBER_FEATURES, using only data before cutoff.
+
+    `rollups` is a ROLLUPS frame or an ActivitySource (aggregates fetched with SQL).
+    """
     frames.check_frame(members, frames.MEMBERS, "members")
-    frames.check_frame(rollups, frames.ROLLUPS, "rollups")
-    frames.check_frame(events, frames.EVENTS, "events")
-    frames.check_frame(signups, frames.SIGNUPS, "signups")
-    frames.check_frame(invitations, frames.INVITATIONS, "invitations")
-    if members["user_id"].duplicated().any():
+    if members["user_id"].duplicated().any() or members["community_id"].nunique() > 1:
         raise ValueError("members must hold one row per user_id (one community at a time)")
     cutoff = as_cutoff(cutoff)
-    index = pd.Index(members["user_id"].to_numpy(), name="user_id")
-    r = past_rollups(rollups[rollups["community_id"].isin(members["community_id"].unique())],
-                     cutoff)
-    out = _activity(r, cutoff, index)
-    last_day = r.groupby("user_id")["day"].max().reindex(index)
-    out["days_since_active"] = ((cutoff - (last_day + DAY)) / DAY).fillna(
-        RECENCY_CAP_DAYS).clip(upper=RECENCY_CAP_DAYS)
-    joined = members["joined_at"].set_axis(index)
-    first_day = r.groupby("user_id")["day"].min().reindex(index)
-    since = joined.where(joined < cutoff).fillna(first_day)
-    out["tenure_days"] = ((cutoff - since) / DAY).fillna(0.0).clip(lower=0.0)
-    out = out.join(_hours(r, index))
-    out = out.join(_participation(members, events, signups, invitations, cutoff))
-    out["texts_90d"] = 0.0
-    if texts is not None and len(texts):
-        frames.check_frame(texts, frames.TEXTS, "texts")
-        recent = texts[(texts["sent_at"] < cutoff)
-                       & (texts["sent_at"] >= cutoff - pd.Timedelta(days=90))]
-        out["texts_90d"] = recent.groupby("user_id").size().reindex(index).fillna(0.0)
-    out["reachable"] = members["reachable"].astype(float).to_numpy()
-    return out[list(MEMBER_FEATURES)]
+    history = SignupHistory(events, signups, invitations)
+    return features_at(members, as_source(rollups), history, cutoff, texts)

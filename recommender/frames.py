@@ -33,6 +33,23 @@ SIGNUPS: tuple[str, ...] = ("event_id", "user_id", "status", "responded_at", "at
 INVITATIONS: tuple[str, ...] = ("event_id", "user_id", "sent_at", "holdout")
 TEXTS: tuple[str, ...] = ("community_id", "user_id", "sent_at", "text")
 
+# Activity aggregates at a cutoff day (recommender/activity.py says what each one means).
+ACTIVITY_WINDOWS: tuple[int, ...] = (7, 30, 90)
+AGGREGATE_SUMS: tuple[str, ...] = (
+    *(f"{c}_{w}d" for w in ACTIVITY_WINDOWS for c in (*ROLLUP_COUNTS, "active_days")),
+    *HOURS,
+)
+AGGREGATE_VALUES: tuple[str, ...] = ("first_day", "last_day", *AGGREGATE_SUMS)
+AGGREGATES: tuple[str, ...] = ("community_id", "user_id", "as_of", *AGGREGATE_VALUES)
+# Participation aggregates at a cutoff (recommender/participation.py).
+PARTICIPATION_AGGREGATE_VALUES: tuple[str, ...] = (
+    "joined", "attended", "no_shows", "declines", "last_attended", "rating_sum",
+    "rating_count", "invited", "tag_total", "tag_hits",
+)
+PARTICIPATION_AGGREGATES: tuple[str, ...] = (
+    "community_id", "user_id", "cutoff", "tags", *PARTICIPATION_AGGREGATE_VALUES,
+)
+
 SIGNUP_STATUSES: tuple[str, ...] = ("yes", "no", "waitlist", "maybe")
 POSITIVE_STATUSES: tuple[str, ...] = ("yes", "waitlist")
 DEFAULT_CUTOFF_LEAD = pd.Timedelta(days=7)
@@ -60,6 +77,11 @@ _DTYPES: dict[str, str] = {
     "sent_at": _UTC,
     "holdout": "bool",
     "text": "object",
+    "as_of": _UTC,
+    "cutoff": _UTC,
+    "last_attended": _UTC,
+    "first_day": _UTC,
+    "last_day": _UTC,
 }
 
 

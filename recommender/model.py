@@ -20,7 +20,16 @@ from sklearn.pipeline import Pipeline
 from threadpoolctl import threadpool_limits
 
 from recommender import frames
-from recommender.pairs import MODEL_FEATURES, build_pairs, event_pairs
+from recommender.activity import ActivitySource
+from recommender.pairs import (
+    MODEL_FEATURES,
+    PairSources,
+    Sampling,
+    build_pairs,
+    eligible_members,
+    event_cutoff,
+    pairs_for,
+)
 
 MODEL_VERSION = "salonbot-participation-1"
 DEFAULT_BASE_RATE = 0.05
@@ -32,6 +41,11 @@ class ModelParams:
     """Training knobs; random_state drives every random choice."""
 
     random_state: int = 0
+    # Training pairs: a panel of at most panel_size members per community, each past salon
+    # paired with at most max_pairs_per_event of them (uniform samples; pairs.Sampling), so
+    # the cost grows with the number of salons, not members x salons.
+    panel_size: int | None = 3000
+    max_pairs_per_event: int | None = 600
     max_pairs: int = 200_000
     min_events: int = 3
     min_positives: int = 20
@@ -44,6 +58,11 @@ class ModelParams:
     # OpenMP threads of the booster: pair sets of one community are small, and on small
     # machines more threads than cores slow fitting down by an order of magnitude.
     n_threads: int = 1
+
+
+    def sampling(self) -> Sampling:
+        """The training pairs' sampling."""
+        return Sampling(self.panel_size, self.max_pairs_per_event, self.random_state)
 
 
 @dataclass
@@ -137,7 +156,7 @@ def fit_pairs(pairs: pd.DataFrame, params: ModelParams | None = None) -> Trained
 
 def train(
     members: pd.DataFrame,
-    rollups: pd.DataFrame,
+    rollups: pd.DataFrame | ActivitySource,
     events: pd.DataFrame,
     signups: pd.DataFrame,
     invitations: pd.DataFrame,
@@ -147,8 +166,9 @@ def train(
     progress: bool = False,
 ) -> TrainedModel:
     """Train on past salons (`event_ids`, default all in `events`), each at its own cutoff."""
+    params = params or ModelParams()
     pairs = build_pairs(members, rollups, events, signups, invitations, event_ids, texts,
-                        progress=progress)
+                        progress=progress, sampling=params.sampling())  # fmt: skip
     return fit_pairs(pairs, params)
 
 
@@ -176,7 +196,7 @@ def predict_pairs(trained: TrainedModel, pairs: pd.DataFrame) -> np.ndarray:
 def score(
     trained: TrainedModel,
     members: pd.DataFrame,
-    rollups: pd.DataFrame,
+    rollups: pd.DataFrame | ActivitySource,
     events: pd.DataFrame,
     signups: pd.DataFrame,
     invitations: pd.DataFrame,
@@ -185,13 +205,27 @@ def score(
     cutoff: pd.Timestamp | None = None,
 ) -> pd.DataFrame:
     """Every eligible member's probability of signing up for `event` (an id or an events row)."""
+    sources = PairSources.of(members, rollups, events, signups, invitations, texts)
+    return score_event(trained, sources, event, cutoff)
+
+
+def score_event(
+    trained: TrainedModel,
+    sources: PairSources,
+    event: int | pd.Series,
+    cutoff: pd.Timestamp | None = None,
+) -> pd.DataFrame:
+    """`score` on sources already indexed: user_id and probability, most likely first."""
+    events = sources.events
     if not isinstance(event, pd.Series):
         frames.check_frame(events, frames.EVENTS, "events")
         match = events[events["event_id"] == event]
         if match.empty:
             raise ValueError(f"unknown event_id {event!r}")
         event = match.iloc[0]
-    pairs = event_pairs(members, rollups, events, signups, invitations, event, texts, cutoff)
+    cutoff = event_cutoff(event) if cutoff is None else cutoff
+    cand = eligible_members(sources.members, event, cutoff)
+    pairs = pairs_for(sources, event, cand, cutoff)
     out = pd.DataFrame({"user_id": pairs["user_id"].to_numpy(),
                         "probability": predict_pairs(trained, pairs)})
     return out.sort_values(["probability", "user_id"], ascending=[False, True],

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.frames import in_communities
+from storage.frames import in_communities, raw, rows_of, table_of, utc_column
 from storage.models import (
     DM_REACHABLE,
     Invitation,
@@ -100,30 +101,32 @@ async def count_scores(salon_id: int, *, session: AsyncSession) -> int:
 
 
 async def invitations_frame(
-    community_id: int | Sequence[int] | None, *, session: AsyncSession
+    community_id: int | Sequence[int] | None,
+    *,
+    session: AsyncSession,
+    user_ids: Sequence[int] | None = None,
 ) -> pd.DataFrame:
     """The recommender's INVITATIONS frame: delivered invitations and withheld members.
 
     `sent_at` is the delivery time, or for holdout members the time their wave was planned
-    (when they would have been invited).
+    (when they would have been invited). With `user_ids`, only those members' invitations.
     """
-    rows = (
-        await session.execute(
-            select(Invitation.salon_id, Invitation.user_id, Invitation.sent_at,
-                   Invitation.created_at, Invitation.holdout)
-            .join(Salon, Salon.id == Invitation.salon_id)
-            .where(
-                in_communities(Salon.community_id, community_id),
-                (Invitation.holdout.is_(True)) | (Invitation.status == INV_SENT),
-            )
-            .order_by(Invitation.id)
+    query = (
+        select(Invitation.salon_id, Invitation.user_id, raw(Invitation.sent_at),
+               raw(Invitation.created_at), raw(Invitation.holdout))
+        .join(Salon, Salon.id == Invitation.salon_id)
+        .where(
+            in_communities(Salon.community_id, community_id),
+            (Invitation.holdout.is_(True)) | (Invitation.status == INV_SENT),
         )
-    ).all()  # fmt: skip
-    frame = pd.DataFrame(rows, columns=["event_id", "user_id", "sent_at", "created_at", "holdout"])
-    frame["event_id"] = frame["event_id"].astype("int64")
-    frame["user_id"] = frame["user_id"].astype("int64")
-    sent = pd.to_datetime(pd.Series(frame["sent_at"], dtype="object"), utc=True)
-    created = pd.to_datetime(pd.Series(frame["created_at"], dtype="object"), utc=True)
-    frame["sent_at"] = sent.where(~frame["holdout"].astype(bool), created)
-    frame["holdout"] = frame["holdout"].astype(bool)
-    return frame[INVITATION_COLUMNS]
+        .order_by(Invitation.id)
+    )  # fmt: skip
+    t = table_of(await rows_of(query, Invitation.user_id, user_ids, session=session), 5)
+    holdout = t[:, 4].astype(bool)
+    sent = utc_column(t[:, 2]).where(~holdout, utc_column(t[:, 3]))
+    return pd.DataFrame({
+        "event_id": t[:, 0].astype(np.int64),
+        "user_id": t[:, 1].astype(np.int64),
+        "sent_at": sent.array,
+        "holdout": holdout,
+    })[INVITATION_COLUMNS]  # fmt: skip

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.currencies import to_major
-from storage.frames import in_communities
+from storage.frames import float_column, in_communities, raw, rows_of, table_of, utc_column
 from storage.models import Salon, Signup
 from storage.models.salons import (
     DECLINED,
@@ -76,27 +76,33 @@ async def events_frame(
 
 
 async def signups_frame(
-    community_id: int | Sequence[int] | None, *, session: AsyncSession
+    community_id: int | Sequence[int] | None,
+    *,
+    session: AsyncSession,
+    user_ids: Sequence[int] | None = None,
 ) -> pd.DataFrame:
-    """Every member response to the community's salons (those in `events_frame`)."""
-    rows = (
-        await session.execute(
-            select(Signup.salon_id, Signup.user_id, Signup.status, Signup.responded_at,
-                   Signup.attended, Signup.rating)
-            .join(Salon, Salon.id == Signup.salon_id)
-            .where(
-                in_communities(Salon.community_id, community_id),
-                Salon.status.not_in([SALON_DRAFT, SALON_CANCELLED]),
-            )
+    """Every member response to the community's salons (those in `events_frame`).
+
+    With `user_ids`, only those members' responses (read in batches of ids).
+    """
+    query = (
+        select(Signup.salon_id, Signup.user_id, Signup.status, raw(Signup.responded_at),
+               raw(Signup.attended), Signup.rating)
+        .join(Salon, Salon.id == Signup.salon_id)
+        .where(
+            in_communities(Salon.community_id, community_id),
+            Salon.status.not_in([SALON_DRAFT, SALON_CANCELLED]),
+            Signup.status.in_(list(RESPONSES)),
         )
-    ).all()  # fmt: skip
-    frame = pd.DataFrame(rows, columns=SIGNUP_COLUMNS)
-    frame["event_id"] = frame["event_id"].astype("int64")
-    frame["user_id"] = frame["user_id"].astype("int64")
-    frame["status"] = frame["status"].map(RESPONSES).astype(object)
-    frame = frame[frame["status"].notna()]
-    frame["responded_at"] = _utc(frame["responded_at"])
-    attended = frame["attended"].map({True: 1.0, False: 0.0})
-    frame["attended"] = attended.astype("float64") if len(frame) else np.array([], dtype=float)
-    frame["rating"] = pd.to_numeric(frame["rating"], errors="coerce").astype("float64")
-    return frame.reset_index(drop=True)
+    )  # fmt: skip
+    rows = await rows_of(query, Signup.user_id, user_ids, session=session)
+    t = table_of(rows, len(SIGNUP_COLUMNS))
+    status = pd.Series(t[:, 2], dtype=object).map(RESPONSES)
+    return pd.DataFrame({
+        "event_id": t[:, 0].astype(np.int64),
+        "user_id": t[:, 1].astype(np.int64),
+        "status": status.to_numpy(dtype=object),
+        "responded_at": utc_column(t[:, 3]).array,
+        "attended": float_column(t[:, 4]),
+        "rating": float_column(t[:, 5]),
+    })[SIGNUP_COLUMNS]  # fmt: skip

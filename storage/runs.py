@@ -57,8 +57,9 @@ async def get_latest_run(
 
 
 async def _insert_batches(session: AsyncSession, model, rows: list[dict]) -> None:
+    # The table, not the ORM class: a plain executemany, about twice as fast for 200,000 rows.
     for start in range(0, len(rows), BATCH):
-        await session.execute(insert(model), rows[start : start + BATCH])
+        await session.execute(insert(model.__table__), rows[start : start + BATCH])
 
 
 async def replace_segments(

@@ -45,8 +45,9 @@ def test_activity_windows_count_days_that_ended_before_cutoff():
     assert f["days_since_active"] == 0.0
 
 
-def test_hour_profile_uses_all_past_days():
-    rows = [{"user_id": 1, "day": 50, "h": {1: 1, 8: 1, 13: 5, 20: 3}}]
+def test_hour_profile_uses_the_last_90_days():
+    rows = [{"user_id": 1, "day": 50, "h": {1: 1, 8: 1, 13: 5, 20: 3}},
+            {"user_id": 1, "day": 9, "h": {3: 50}}]  # 91 days before the cutoff: too old
     f = _features(hm.members(1, 2), rollups=rows)
     assert f.loc[1, "share_night"] == pytest.approx(0.1)
     assert f.loc[1, "share_afternoon"] == pytest.approx(0.5)
