@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Payment
+from storage.models import Payment, Salon
 from storage.models.payments import MANUAL_REFUND, PAID, REFUND_DUE, REFUNDED, STARS
 from storage.types import utcnow
 
@@ -49,6 +49,21 @@ async def refund_paid(
     for payment in payments:
         await start_refund(payment, reason, session=session, now=now)
     return payments
+
+
+async def salons_paid_for(
+    user_id: int, *, session: AsyncSession, now: datetime | None = None
+) -> list[Salon]:
+    """Salons not yet started for which the member holds a paid (unrefunded) payment."""
+    rows = await session.scalars(
+        select(Salon)
+        .join(Payment, Payment.salon_id == Salon.id)
+        .where(Payment.user_id == user_id, Payment.status == PAID,
+               Salon.starts_at > (now or utcnow()))
+        .distinct()
+        .order_by(Salon.id)
+    )  # fmt: skip
+    return list(rows)
 
 
 async def get_paid(salon_id: int, user_id: int, *, session: AsyncSession) -> list[Payment]:

@@ -209,3 +209,25 @@ async def test_cancelling_keeps_the_refund_notices_still_queued(db_url, db, fake
     finally:
         await app.post_shutdown(app)
         await app.shutdown()
+
+
+async def test_deleting_my_data_refunds_paid_seats_by_the_leaving_rules(app, fake_request, db):
+    early = await paid_salon(db, capacity=3, starts_in=timedelta(days=3))
+    late = await paid_salon(db, capacity=3, starts_in=timedelta(hours=5), title="Late")
+    await _paid_by(app, fake_request, early, ALICE)
+    await _paid_by(app, fake_request, late, ALICE)
+    await app.process_update(callback("P:del:yes", ALICE, bot=app.bot))
+    by_salon = {p.salon_id: p for p in await payments(db)}
+    # Early enough: refunded, the id kept (flagged) only until the refund goes through.
+    assert (by_salon[early.id].status, by_salon[early.id].refund_reason) == (REFUND_DUE, R_LEFT)
+    assert (by_salon[early.id].user_id, by_salon[early.id].user_erased) == (4001, True)
+    # Too late to refund: kept for accounting without the person.
+    assert (by_salon[late.id].status, by_salon[late.id].user_id) == (PAID, None)
+    assert await signups(db, early.id) == ([], 0) and await signups(db, late.id) == ([], 0)
+    assert await process_refunds(app.bot, db, app.bot_data.config) == 1
+    [call] = fake_request.calls_to("refundStarPayment")
+    charge = by_salon[early.id].telegram_payment_charge_id
+    assert call.params == {"user_id": 4001, "telegram_payment_charge_id": charge}
+    refunded = {p.salon_id: p for p in await payments(db)}[early.id]
+    assert (refunded.status, refunded.user_id) == (REFUNDED, None)  # the id is gone now
+    assert await _outbox(db, 4001) == []  # nothing more is sent to someone who left us

@@ -13,7 +13,9 @@ from telegram.error import BadRequest
 
 from bot.context import Context
 from bot.i18n import N_
+from bot.refund_notices import leave_refunds
 from bot.salon_access import STALE_BUTTON
+from storage.payments import salons_paid_for
 from storage.privacy import (
     count_deleted,
     delete_user_data,
@@ -157,6 +159,10 @@ async def _delete(update: Update, context: Context) -> None:
         await buffer.flush()
         buffer.forget(user_id)
     async with context.db.begin() as session:
+        # Deleting gives up every seat: paid ones are refunded by the rules of leaving
+        # (before the deadline); the refund keeps only what it needs (storage/privacy.py).
+        for salon in await salons_paid_for(user_id, session=session):
+            await leave_refunds(context.config, salon, user_id, "en", session=session)
         counts = await delete_user_data(user_id, session=session)
     await update.callback_query.answer()
     text = _(
