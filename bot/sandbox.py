@@ -320,7 +320,9 @@ class BotApiSandbox:
         if method == "answerPreCheckoutQuery":
             with self._cond:
                 self.pre_checkout_answers[str(params.get("pre_checkout_query_id"))] = {
-                    "ok": bool(params.get("ok")), "error_message": params.get("error_message")}
+                    "ok": bool(params.get("ok")),
+                    "error_message": params.get("error_message"),
+                }
         return 200, {"ok": True, "result": self._result(method, params)}
 
     def _get_updates(self, params: dict) -> list[dict]:

@@ -20,9 +20,7 @@ def past_rollups(rollups: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
     return rollups[rollups["day"] + DAY <= cutoff]
 
 
-def past_signups(
-    events: pd.DataFrame, signups: pd.DataFrame, cutoff: pd.Timestamp
-) -> pd.DataFrame:
+def past_signups(events: pd.DataFrame, signups: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
     """Responses to salons that started before the cutoff, given before it; adds starts_at, tags."""
     past = events.loc[events["starts_at"] < cutoff, ["event_id", "starts_at", "tags"]]
     out = signups.merge(past, on="event_id", how="inner")

@@ -19,8 +19,14 @@ TOP_K = 10
 
 def _precision_at_k(pairs: pd.DataFrame, scores: np.ndarray, rng: np.random.Generator) -> float:
     """Mean over salons of the share of signups among the K highest scored (random tie-break)."""
-    df = pd.DataFrame({"event_id": pairs["event_id"].to_numpy(), "label": pairs["label"].to_numpy(),
-                       "score": scores, "tie": rng.random(len(pairs))})
+    df = pd.DataFrame(
+        {
+            "event_id": pairs["event_id"].to_numpy(),
+            "label": pairs["label"].to_numpy(),
+            "score": scores,
+            "tie": rng.random(len(pairs)),
+        }
+    )
     df = df.sort_values(["event_id", "score", "tie"], ascending=[True, False, True])
     top = df.groupby("event_id").head(TOP_K)
     return float(top.groupby("event_id")["label"].mean().mean())
@@ -45,9 +51,9 @@ def split_events(events: pd.DataFrame, test_share: float) -> tuple[list[int], li
     before the first test salon's cutoff so no outcome is used before it was known."""
     ordered = events.sort_values(["starts_at", "event_id"])
     n_test = max(1, math.ceil(test_share * len(ordered))) if len(ordered) > 1 else 0
-    test = ordered.iloc[len(ordered) - n_test:]
+    test = ordered.iloc[len(ordered) - n_test :]
     first_cutoff = frames.event_cutoffs(test).min() if n_test else None
-    train = ordered.iloc[:len(ordered) - n_test]
+    train = ordered.iloc[: len(ordered) - n_test]
     if first_cutoff is not None:
         train = train[train["starts_at"] < first_cutoff]
     return train["event_id"].tolist(), test["event_id"].tolist()
@@ -93,10 +99,12 @@ def backtest_pairs(
     scores = predict_pairs(trained, test_pairs)
     baselines = {
         "random": metrics_block(test_pairs, rng.random(len(test_pairs)), rng),
-        "popularity": metrics_block(test_pairs, test_pairs["joined"].to_numpy(float), rng,
-                                    probabilistic=False),
-        "recent_activity": metrics_block(test_pairs, test_pairs["messages_30d"].to_numpy(float),
-                                         rng, probabilistic=False),
+        "popularity": metrics_block(
+            test_pairs, test_pairs["joined"].to_numpy(float), rng, probabilistic=False
+        ),
+        "recent_activity": metrics_block(
+            test_pairs, test_pairs["messages_30d"].to_numpy(float), rng, probabilistic=False
+        ),
     }
     return {
         "events": len(test_ids),

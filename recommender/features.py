@@ -33,7 +33,10 @@ __all__ = [
 
 WINDOWS: tuple[int, ...] = frames.ACTIVITY_WINDOWS
 DAYPARTS: dict[str, tuple[int, int]] = {
-    "night": (0, 6), "morning": (6, 12), "afternoon": (12, 18), "evening": (18, 24),
+    "night": (0, 6),
+    "morning": (6, 12),
+    "afternoon": (12, 18),
+    "evening": (18, 24),
 }
 ACTIVITY_FEATURES: tuple[str, ...] = tuple(
     f"{c}_{w}d" for w in WINDOWS for c in (*frames.ROLLUP_COUNTS, "active_days")
@@ -41,11 +44,20 @@ ACTIVITY_FEATURES: tuple[str, ...] = tuple(
 RECENCY_FEATURES: tuple[str, ...] = ("days_since_active", "tenure_days")
 HOUR_FEATURES: tuple[str, ...] = (*(f"share_{p}" for p in DAYPARTS), "peak_hour")
 PARTICIPATION_FEATURES: tuple[str, ...] = (
-    "invited", "joined", "attended", "no_shows", "declines", "days_since_attended", "avg_rating",
+    "invited",
+    "joined",
+    "attended",
+    "no_shows",
+    "declines",
+    "days_since_attended",
+    "avg_rating",
 )
 OTHER_FEATURES: tuple[str, ...] = ("texts_90d", "reachable")
 MEMBER_FEATURES: tuple[str, ...] = (
-    *ACTIVITY_FEATURES, *RECENCY_FEATURES, *HOUR_FEATURES, *PARTICIPATION_FEATURES,
+    *ACTIVITY_FEATURES,
+    *RECENCY_FEATURES,
+    *HOUR_FEATURES,
+    *PARTICIPATION_FEATURES,
     *OTHER_FEATURES,
 )
 
@@ -55,8 +67,9 @@ def _hours(agg: pd.DataFrame) -> pd.DataFrame:
     total = values.sum(axis=1)
     out = pd.DataFrame(index=agg.index)
     for name, (lo, hi) in DAYPARTS.items():
-        out[f"share_{name}"] = np.divide(values[:, lo:hi].sum(axis=1), total,
-                                         out=np.zeros_like(total), where=total > 0)
+        out[f"share_{name}"] = np.divide(
+            values[:, lo:hi].sum(axis=1), total, out=np.zeros_like(total), where=total > 0
+        )
     out["peak_hour"] = np.where(total > 0, values.argmax(axis=1), -1).astype(float)
     return out
 

@@ -43,11 +43,23 @@ AGGREGATE_VALUES: tuple[str, ...] = ("first_day", "last_day", *AGGREGATE_SUMS)
 AGGREGATES: tuple[str, ...] = ("community_id", "user_id", "as_of", *AGGREGATE_VALUES)
 # Participation aggregates at a cutoff (recommender/participation.py).
 PARTICIPATION_AGGREGATE_VALUES: tuple[str, ...] = (
-    "joined", "attended", "no_shows", "declines", "last_attended", "rating_sum",
-    "rating_count", "invited", "tag_total", "tag_hits",
+    "joined",
+    "attended",
+    "no_shows",
+    "declines",
+    "last_attended",
+    "rating_sum",
+    "rating_count",
+    "invited",
+    "tag_total",
+    "tag_hits",
 )
 PARTICIPATION_AGGREGATES: tuple[str, ...] = (
-    "community_id", "user_id", "cutoff", "tags", *PARTICIPATION_AGGREGATE_VALUES,
+    "community_id",
+    "user_id",
+    "cutoff",
+    "tags",
+    *PARTICIPATION_AGGREGATE_VALUES,
 )
 
 SIGNUP_STATUSES: tuple[str, ...] = ("yes", "no", "waitlist", "maybe")

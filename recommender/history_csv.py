@@ -38,17 +38,20 @@ def _expand_messages(
     rank = np.arange(cell.size) - np.repeat(np.cumsum(n_msg) - n_msg, n_msg)
     replies = chunk["replies_sent"].to_numpy()[cell]
     target = user_pool[rng.integers(0, user_pool.size, cell.size)]
-    sent = (_seconds(chunk["day"])[cell] + (hour * 3600 + rng.integers(0, 3600, cell.size))
-            .astype("timedelta64[s]"))
+    sent = _seconds(chunk["day"])[cell] + (hour * 3600 + rng.integers(0, 3600, cell.size)).astype(
+        "timedelta64[s]"
+    )
     chars = chunk["chars"].to_numpy()[cell] // np.maximum(n_msg[cell], 1)
-    return pd.DataFrame({
-        "community_id": chunk["community_id"].to_numpy()[cell],
-        "user_id": chunk["user_id"].to_numpy()[cell],
-        "sent_at": np.char.add(np.datetime_as_string(sent, unit="s"), "Z"),
-        "length": chars,
-        "reply_to_user_id": pd.arrays.IntegerArray(target, mask=rank >= replies),
-        "_order": sent.astype(np.int64) // 3600,
-    })
+    return pd.DataFrame(
+        {
+            "community_id": chunk["community_id"].to_numpy()[cell],
+            "user_id": chunk["user_id"].to_numpy()[cell],
+            "sent_at": np.char.add(np.datetime_as_string(sent, unit="s"), "Z"),
+            "length": chars,
+            "reply_to_user_id": pd.arrays.IntegerArray(target, mask=rank >= replies),
+            "_order": sent.astype(np.int64) // 3600,
+        }
+    )
 
 
 def _expand_reactions(
@@ -57,13 +60,15 @@ def _expand_reactions(
     """One row per reaction given in a rollup chunk, at a random second of its day."""
     cell = np.repeat(np.arange(len(chunk)), chunk["reactions_given"].to_numpy(dtype=np.int64))
     at = _seconds(chunk["day"])[cell] + rng.integers(0, 86400, cell.size).astype("timedelta64[s]")
-    return pd.DataFrame({
-        "community_id": chunk["community_id"].to_numpy()[cell],
-        "user_id": chunk["user_id"].to_numpy()[cell],
-        "reacted_at": np.char.add(np.datetime_as_string(at, unit="s"), "Z"),
-        "target_user_id": user_pool[rng.integers(0, user_pool.size, cell.size)],
-        "emoji": np.array(EMOJI)[rng.integers(0, len(EMOJI), cell.size)],
-    })
+    return pd.DataFrame(
+        {
+            "community_id": chunk["community_id"].to_numpy()[cell],
+            "user_id": chunk["user_id"].to_numpy()[cell],
+            "reacted_at": np.char.add(np.datetime_as_string(at, unit="s"), "Z"),
+            "target_user_id": user_pool[rng.integers(0, user_pool.size, cell.size)],
+            "emoji": np.array(EMOJI)[rng.integers(0, len(EMOJI), cell.size)],
+        }
+    )
 
 
 def _attach_texts(messages: pd.DataFrame, texts: pd.DataFrame) -> pd.DataFrame:
@@ -82,33 +87,53 @@ def write_history_csv(
     """Write members/events/signups/messages/reactions CSV files; return their paths."""
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
-    paths = {name: out / f"{name}.csv"
-             for name in ("members", "events", "signups", "messages", "reactions")}
+    paths = {
+        name: out / f"{name}.csv"
+        for name in ("members", "events", "signups", "messages", "reactions")
+    }
     m = community.members
-    pd.DataFrame({"community_id": m["community_id"], "user_id": m["user_id"],
-                  "joined_at": _iso(m["joined_at"])}).to_csv(paths["members"], index=False)
+    pd.DataFrame(
+        {
+            "community_id": m["community_id"],
+            "user_id": m["user_id"],
+            "joined_at": _iso(m["joined_at"]),
+        }
+    ).to_csv(paths["members"], index=False)
     e = community.events
-    pd.DataFrame({"event_id": e["event_id"], "community_id": e["community_id"],
-                  "title": e["title"], "starts_at": _iso(e["starts_at"]), "tags": e["tags"],
-                  "capacity": e["capacity"].astype("Int64"), "price": e["price"]}
-                 ).to_csv(paths["events"], index=False)
+    pd.DataFrame(
+        {
+            "event_id": e["event_id"],
+            "community_id": e["community_id"],
+            "title": e["title"],
+            "starts_at": _iso(e["starts_at"]),
+            "tags": e["tags"],
+            "capacity": e["capacity"].astype("Int64"),
+            "price": e["price"],
+        }
+    ).to_csv(paths["events"], index=False)
     s = community.signups
-    pd.DataFrame({"event_id": s["event_id"], "user_id": s["user_id"], "response": s["status"],
-                  "responded_at": _iso(s["responded_at"]),
-                  "attended": s["attended"].astype("Int64")}).to_csv(paths["signups"], index=False)
+    pd.DataFrame(
+        {
+            "event_id": s["event_id"],
+            "user_id": s["user_id"],
+            "response": s["status"],
+            "responded_at": _iso(s["responded_at"]),
+            "attended": s["attended"].astype("Int64"),
+        }
+    ).to_csv(paths["signups"], index=False)
     rng = np.random.default_rng(seed)
     pool = m["user_id"].to_numpy()
     rollups, texts = community.rollups, community.texts
     with_texts = len(texts) > 0 and len(texts) == int(rollups["messages"].sum())
     step = len(rollups) + 1 if with_texts else max(1, chunk_rows)
     for i, lo in enumerate(range(0, max(len(rollups), 1), step)):
-        chunk = rollups.iloc[lo:lo + step]
+        chunk = rollups.iloc[lo : lo + step]
         msgs = _expand_messages(chunk, rng, pool)
         if with_texts:
             msgs = _attach_texts(msgs, texts)
         mode, header = ("w", True) if i == 0 else ("a", False)
-        msgs.drop(columns="_order").to_csv(paths["messages"], index=False, mode=mode,
-                                           header=header)
-        _expand_reactions(chunk, rng, pool).to_csv(paths["reactions"], index=False, mode=mode,
-                                                   header=header)
+        msgs.drop(columns="_order").to_csv(paths["messages"], index=False, mode=mode, header=header)
+        _expand_reactions(chunk, rng, pool).to_csv(
+            paths["reactions"], index=False, mode=mode, header=header
+        )
     return paths

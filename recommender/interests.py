@@ -39,8 +39,14 @@ def text_profiles(
     docs = past.groupby("user_id")["text"].agg(lambda t: " ".join(map(str, t)))
     # n-grams most members use (greetings, function words) say nothing about interests
     max_df = COMMON_NGRAM_SHARE if len(docs) >= MIN_DOCS_FOR_MAX_DF else 1.0
-    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3), min_df=1, max_df=max_df,
-                                 sublinear_tf=True, max_features=max_features)
+    vectorizer = TfidfVectorizer(
+        analyzer="char_wb",
+        ngram_range=(2, 3),
+        min_df=1,
+        max_df=max_df,
+        sublinear_tf=True,
+        max_features=max_features,
+    )
     matrix = vectorizer.fit_transform(docs.to_numpy())
     return TextProfiles(vectorizer, sparse.csr_matrix(matrix), pd.Index(docs.index, name="user_id"))
 
@@ -74,14 +80,15 @@ def text_lift(
     return known.reindex(out.index).fillna(0.0).rename("text_lift")
 
 
-def tag_profiles(
-    events: pd.DataFrame, signups: pd.DataFrame, cutoff: pd.Timestamp
-) -> pd.DataFrame:
+def tag_profiles(events: pd.DataFrame, signups: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
     """Long frame (user_id, tag, count) of salons joined or attended that started before cutoff."""
     s = past_signups(events, signups, cutoff)
     s = s[s["status"].isin(frames.POSITIVE_STATUSES) | (s["attended"] == 1.0)]
-    rows = [(u, t) for u, tags in zip(s["user_id"], s["tags"], strict=True)
-            for t in frames.split_tags(tags)]
+    rows = [
+        (u, t)
+        for u, tags in zip(s["user_id"], s["tags"], strict=True)
+        for t in frames.split_tags(tags)
+    ]
     df = pd.DataFrame(rows, columns=["user_id", "tag"])
     return df.groupby(["user_id", "tag"]).size().rename("count").reset_index()
 

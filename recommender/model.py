@@ -59,7 +59,6 @@ class ModelParams:
     # machines more threads than cores slow fitting down by an order of magnitude.
     n_threads: int = 1
 
-
     def sampling(self) -> Sampling:
         """The training pairs' sampling."""
         return Sampling(self.panel_size, self.max_pairs_per_event, self.random_state)
@@ -103,12 +102,18 @@ class FillEmptyColumns(BaseEstimator, TransformerMixin):
 def build_pipeline(config: ModelParams, calibrate: bool = False) -> Pipeline:
     """A fresh unfitted pipeline: select MODEL_FEATURES, fill empty columns, then (calibrated)
     gradient boosting."""
-    columns = ColumnTransformer([("features", "passthrough", list(MODEL_FEATURES))],
-                                remainder="drop", verbose_feature_names_out=False)
+    columns = ColumnTransformer(
+        [("features", "passthrough", list(MODEL_FEATURES))],
+        remainder="drop",
+        verbose_feature_names_out=False,
+    )
     booster = HistGradientBoostingClassifier(
-        max_iter=config.max_iter, learning_rate=config.learning_rate,
-        max_leaf_nodes=config.max_leaf_nodes, min_samples_leaf=config.min_samples_leaf,
-        l2_regularization=config.l2_regularization, early_stopping=False,
+        max_iter=config.max_iter,
+        learning_rate=config.learning_rate,
+        max_leaf_nodes=config.max_leaf_nodes,
+        min_samples_leaf=config.min_samples_leaf,
+        l2_regularization=config.l2_regularization,
+        early_stopping=False,
         random_state=config.random_state,
     )
     classifier = CalibratedClassifierCV(booster, method="sigmoid", cv=3) if calibrate else booster
@@ -137,21 +142,32 @@ def fit_pairs(pairs: pd.DataFrame, params: ModelParams | None = None) -> Trained
     base_rate = positives / len(pairs) if positives else DEFAULT_BASE_RATE
     metrics = {"events": n_events, "positives": positives, "base_rate": base_rate}
     if n_events < params.min_events or positives < params.min_positives:
-        reason = (f"prior: only {n_events} past salons and {positives} signups "
-                  f"(need {params.min_events} and {params.min_positives}); "
-                  "p = base_rate * engagement * affinity")
-        return TrainedModel(None, "prior", reason, metrics, len(pairs), params,
-                            base_rate=base_rate)
+        reason = (
+            f"prior: only {n_events} past salons and {positives} signups "
+            f"(need {params.min_events} and {params.min_positives}); "
+            "p = base_rate * engagement * affinity"
+        )
+        return TrainedModel(None, "prior", reason, metrics, len(pairs), params, base_rate=base_rate)
     sample, rate = _sample(pairs, params)
     calibrate = positives >= params.calibrate_min_positives
     pipeline = build_pipeline(params, calibrate=calibrate)
     with threadpool_limits(limits=params.n_threads):
         pipeline.fit(sample[list(MODEL_FEATURES)], sample["label"].to_numpy())
-    reason = (f"model: gradient boosting on {len(sample)} pairs from {n_events} salons"
-              + (", calibrated" if calibrate else "")
-              + (f", negatives sampled at {rate:.3f}" if rate < 1 else ""))
-    return TrainedModel(pipeline, "model", reason, metrics, len(pairs), params,
-                        negative_rate=rate, base_rate=base_rate)
+    reason = (
+        f"model: gradient boosting on {len(sample)} pairs from {n_events} salons"
+        + (", calibrated" if calibrate else "")
+        + (f", negatives sampled at {rate:.3f}" if rate < 1 else "")
+    )
+    return TrainedModel(
+        pipeline,
+        "model",
+        reason,
+        metrics,
+        len(pairs),
+        params,
+        negative_rate=rate,
+        base_rate=base_rate,
+    )
 
 
 def train(
@@ -226,10 +242,10 @@ def score_event(
     cutoff = event_cutoff(event) if cutoff is None else cutoff
     cand = eligible_members(sources.members, event, cutoff)
     pairs = pairs_for(sources, event, cand, cutoff)
-    out = pd.DataFrame({"user_id": pairs["user_id"].to_numpy(),
-                        "probability": predict_pairs(trained, pairs)})
-    return out.sort_values(["probability", "user_id"], ascending=[False, True],
-                           ignore_index=True)
+    out = pd.DataFrame(
+        {"user_id": pairs["user_id"].to_numpy(), "probability": predict_pairs(trained, pairs)}
+    )
+    return out.sort_values(["probability", "user_id"], ascending=[False, True], ignore_index=True)
 
 
 def expected_turnout(probabilities: Sequence[float] | pd.Series) -> tuple[float, float, float]:
@@ -242,8 +258,15 @@ def expected_turnout(probabilities: Sequence[float] | pd.Series) -> tuple[float,
 
 def save_model(trained: TrainedModel, path: str | Path) -> None:
     """Persist a trained model with the format and scikit-learn versions."""
-    joblib.dump({"version": MODEL_VERSION, "sklearn": sklearn.__version__, "model": trained,
-                 "params": asdict(trained.params)}, Path(path))
+    joblib.dump(
+        {
+            "version": MODEL_VERSION,
+            "sklearn": sklearn.__version__,
+            "model": trained,
+            "params": asdict(trained.params),
+        },
+        Path(path),
+    )
 
 
 def load_model(path: str | Path) -> TrainedModel:

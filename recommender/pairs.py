@@ -15,7 +15,11 @@ from recommender.interests import text_lift, text_profiles, text_similarity
 from recommender.participation import ParticipationSource, SignupHistory
 
 SALON_FEATURES: tuple[str, ...] = (
-    "salon_weekday", "salon_hour", "salon_price", "salon_capacity", "salon_n_tags",
+    "salon_weekday",
+    "salon_hour",
+    "salon_price",
+    "salon_capacity",
+    "salon_n_tags",
 )
 AFFINITY_FEATURES: tuple[str, ...] = ("tag_affinity", "text_similarity", "text_lift")
 MODEL_FEATURES: tuple[str, ...] = (*MEMBER_FEATURES, *SALON_FEATURES, *AFFINITY_FEATURES)
@@ -119,8 +123,14 @@ def pairs_for(
     sources: PairSources, event: pd.Series, candidates: pd.DataFrame, cutoff: pd.Timestamp
 ) -> pd.DataFrame:
     """Pairs of one salon and the given candidates: event_id, user_id, MODEL_FEATURES, label."""
-    feats = features_at(candidates, sources.activity, sources.history, cutoff, sources.texts,
-                        tags=event["tags"] if frames.split_tags(event["tags"]) else "")
+    feats = features_at(
+        candidates,
+        sources.activity,
+        sources.history,
+        cutoff,
+        sources.texts,
+        tags=event["tags"] if frames.split_tags(event["tags"]) else "",
+    )
     if "tag_affinity" not in feats:
         feats["tag_affinity"] = 0.0
     index = feats.index
@@ -136,11 +146,14 @@ def pairs_for(
         community_events = events[events["community_id"] == community_id]
         profiles = text_profiles(texts[texts["community_id"] == community_id], cutoff)
         document = salon_document(event)
-        earlier = community_events[(community_events["event_id"] != event["event_id"])
-                                   & (community_events["starts_at"] < cutoff)]
+        earlier = community_events[
+            (community_events["event_id"] != event["event_id"])
+            & (community_events["starts_at"] < cutoff)
+        ]
         feats["text_similarity"] = text_similarity(profiles, document, index)
-        feats["text_lift"] = text_lift(profiles, document,
-                                       [salon_document(e) for _, e in earlier.iterrows()], index)
+        feats["text_lift"] = text_lift(
+            profiles, document, [salon_document(e) for _, e in earlier.iterrows()], index
+        )
     else:
         feats["text_similarity"] = 0.0
         feats["text_lift"] = 0.0

@@ -12,11 +12,20 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 SEGMENT_FEATURES: tuple[str, ...] = (
-    "messages_90d", "reactions_given_90d", "active_days_90d", "days_since_active",
-    "tenure_days", "joined",
+    "messages_90d",
+    "reactions_given_90d",
+    "active_days_90d",
+    "days_since_active",
+    "tenure_days",
+    "joined",
 )
 SEGMENT_NAMES: tuple[str, ...] = (
-    "core", "active talkers", "reactors", "lurkers", "newcomers", "dormant",
+    "core",
+    "active talkers",
+    "reactors",
+    "lurkers",
+    "newcomers",
+    "dormant",
 )
 K_RANGE: tuple[int, ...] = (3, 4, 5, 6)
 SILHOUETTE_SAMPLE = 3000
@@ -39,13 +48,17 @@ def name_segment(profile: pd.Series) -> str:
         return "newcomers"
     if profile["joined"] >= 1.5 and profile["messages_90d"] >= 10:
         return "core"
-    if profile["reactions_given_90d"] >= 5 and profile["reactions_given_90d"] > 2 * profile[
-            "messages_90d"]:
+    if (
+        profile["reactions_given_90d"] >= 5
+        and profile["reactions_given_90d"] > 2 * profile["messages_90d"]
+    ):
         return "reactors"
     if profile["messages_90d"] >= 5:
         return "active talkers"
-    if profile["days_since_active"] >= 45 and profile["messages_90d"] + profile[
-            "reactions_given_90d"] >= 2:
+    if (
+        profile["days_since_active"] >= 45
+        and profile["messages_90d"] + profile["reactions_given_90d"] >= 2
+    ):
         return "dormant"
     return "lurkers"
 
@@ -68,8 +81,9 @@ def segment_members(features: pd.DataFrame, random_state: int = 0) -> Segmentati
             if len(x) <= EXACT_KMEANS_MAX:
                 km = KMeans(n_clusters=k, random_state=random_state, n_init=10).fit(x)
             else:
-                km = MiniBatchKMeans(n_clusters=k, random_state=random_state, n_init=3,
-                                     batch_size=4096).fit(x)
+                km = MiniBatchKMeans(
+                    n_clusters=k, random_state=random_state, n_init=3, batch_size=4096
+                ).fit(x)
         labels = km.labels_
         if len(np.unique(labels[sample])) < 2:
             continue
@@ -83,6 +97,11 @@ def segment_members(features: pd.DataFrame, random_state: int = 0) -> Segmentati
     profiles = features[list(SEGMENT_FEATURES)].astype(float).groupby(labels).mean()
     profiles["size"] = pd.Series(labels).value_counts().sort_index().to_numpy()
     profiles["segment"] = [name_segment(row) for _, row in profiles.iterrows()]
-    out = pd.DataFrame({"user_id": features.index.to_numpy(), "cluster": labels,
-                        "segment": profiles["segment"].reindex(labels).to_numpy()})
+    out = pd.DataFrame(
+        {
+            "user_id": features.index.to_numpy(),
+            "cluster": labels,
+            "segment": profiles["segment"].reindex(labels).to_numpy(),
+        }
+    )
     return Segmentation(members=out, k=k, silhouette=sil, profiles=profiles)

@@ -82,24 +82,27 @@ def simulate_community(
     win_end = np.full(n_members, n_days, dtype=np.int64)
     is_new = type_idx == names.index("newcomer")
     is_dormant = type_idx == names.index("dormant")
-    win_start[is_new] = rng.integers(int(0.6 * n_days), max(int(0.6 * n_days) + 1, n_days - 7),
-                                     is_new.sum())
-    win_end[is_dormant] = rng.integers(int(0.15 * n_days), int(0.35 * n_days) + 1,
-                                       is_dormant.sum())
+    win_start[is_new] = rng.integers(
+        int(0.6 * n_days), max(int(0.6 * n_days) + 1, n_days - 7), is_new.sum()
+    )
+    win_end[is_dormant] = rng.integers(int(0.15 * n_days), int(0.35 * n_days) + 1, is_dormant.sum())
     joined = start - pd.to_timedelta(rng.integers(30, 700, n_members), unit="D")
     joined = joined.where(~is_new, start + pd.to_timedelta(win_start, unit="D"))
     joined = joined.where(is_new | (rng.random(n_members) > 0.05), pd.NaT)
-    members = pd.DataFrame({
-        "community_id": np.full(n_members, community_id, dtype=np.int64),
-        "user_id": user_ids,
-        "joined_at": pd.DatetimeIndex(joined).as_unit("ns"),
-        "reachable": rng.random(n_members) < 0.55 + 0.15 * np.tanh(engagement),
-        "invite_opt_out": rng.random(n_members) < 0.03,
-    })
+    members = pd.DataFrame(
+        {
+            "community_id": np.full(n_members, community_id, dtype=np.int64),
+            "user_id": user_ids,
+            "joined_at": pd.DatetimeIndex(joined).as_unit("ns"),
+            "reachable": rng.random(n_members) < 0.55 + 0.15 * np.tanh(engagement),
+            "invite_opt_out": rng.random(n_members) < 0.03,
+        }
+    )
     interests = rng.dirichlet(np.full(len(TOPIC_KEYS), 0.3), n_members)
     speed = np.exp(0.8 * deviation + rng.normal(0.0, 0.2, n_members))
-    peak = np.where(rng.random(n_members) < 0.7, rng.integers(11, 16, n_members),
-                    rng.integers(0, 24, n_members))
+    peak = np.where(
+        rng.random(n_members) < 0.7, rng.integers(11, 16, n_members), rng.integers(0, 24, n_members)
+    )
     span = (win_end - win_start).astype(float)
     msg = _draw_times(rng, msg_rate * speed, win_start, span)
     hours = (peak[msg[0]] + np.rint(rng.normal(0, 2.0, msg[0].size)).astype(np.int64)) % 24
@@ -108,8 +111,9 @@ def simulate_community(
     texts = frames.empty_frame(frames.TEXTS)
     if with_texts:
         texts = _texts(rng, msg, hours, interests, user_ids, community_id, start)
-    salons = simulate_salons(rng, members, interests, engagement, win_end, start, n_days,
-                             n_salons, community_id)
+    salons = simulate_salons(
+        rng, members, interests, engagement, win_end, start, n_days, n_salons, community_id
+    )
     return Community(
         members=members,
         rollups=rollups,
@@ -218,10 +222,12 @@ def _texts(
             texts.append((ZH_SMALLTALK if zh else EN_SMALLTALK)[small[i]])
     seconds = rng.integers(0, 3600, n)
     sent = start + pd.to_timedelta(day * 86400 + hours * 3600 + seconds, unit="s")
-    out = pd.DataFrame({
-        "community_id": np.full(n, community_id, dtype=np.int64),
-        "user_id": user_ids[member],
-        "sent_at": sent,
-        "text": texts,
-    })
+    out = pd.DataFrame(
+        {
+            "community_id": np.full(n, community_id, dtype=np.int64),
+            "user_id": user_ids[member],
+            "sent_at": sent,
+            "text": texts,
+        }
+    )
     return out.sort_values(["sent_at", "user_id"], kind="stable").reset_index(drop=True)

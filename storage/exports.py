@@ -238,10 +238,20 @@ async def list_payment_rows(community_id: int, *, session: AsyncSession) -> list
     """Every payment for the community's salons and what became of it (refunds included)."""
     rows = await session.execute(
         select(
-            Payment.id, Payment.salon_id, Salon.short_code, Payment.user_id, Payment.currency,
-            Payment.amount, Payment.status, Payment.paid_at, Payment.refund_reason,
-            Payment.refund_requested_at, Payment.refunded_at, Payment.refund_attempts,
-            Payment.refund_error, Payment.telegram_payment_charge_id,
+            Payment.id,
+            Payment.salon_id,
+            Salon.short_code,
+            Payment.user_id,
+            Payment.currency,
+            Payment.amount,
+            Payment.status,
+            Payment.paid_at,
+            Payment.refund_reason,
+            Payment.refund_requested_at,
+            Payment.refunded_at,
+            Payment.refund_attempts,
+            Payment.refund_error,
+            Payment.telegram_payment_charge_id,
             Payment.provider_payment_charge_id,
         )  # fmt: skip
         .outerjoin(Salon, Salon.id == Payment.salon_id)
@@ -288,8 +298,18 @@ async def list_signup_rows(community_id: int, *, session: AsyncSession) -> list[
             rating,
             comment,
         )
-        for (salon_id, code, user_id, status, source, created, responded, attended, rating,
-             comment) in rows
+        for (
+            salon_id,
+            code,
+            user_id,
+            status,
+            source,
+            created,
+            responded,
+            attended,
+            rating,
+            comment,
+        ) in rows
     ]
 
 

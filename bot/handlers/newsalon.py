@@ -86,7 +86,6 @@ STEPS = (
 )  # fmt: skip
 
 
-
 async def new_salon(update: Update, context: Context) -> int:
     """/newsalon [one line]: check the organizer, read the one-liner, pick the community."""
     _ = context.gettext(update)

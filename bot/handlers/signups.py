@@ -136,8 +136,10 @@ async def offer_invoice(update: Update, context: Context, result: SignupResult) 
     if released.outcome != DONE:
         return
     await message.reply_text(
-        _("Sorry, I could not create the invoice for this salon, so the seat was released. "
-          "Please try again later.")  # fmt: skip
+        _(
+            "Sorry, I could not create the invoice for this salon, so the seat was released. "
+            "Please try again later."
+        )  # fmt: skip
     )
 
 

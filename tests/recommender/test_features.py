@@ -11,8 +11,9 @@ from tests.recommender import handmade as hm
 CUTOFF = hm.ts(100)
 
 
-def _features(members, rollups=None, events=None, signups=None, invitations=None,
-              cutoff=CUTOFF, texts=None):
+def _features(
+    members, rollups=None, events=None, signups=None, invitations=None, cutoff=CUTOFF, texts=None
+):
     return member_features(
         members,
         hm.rollups(rollups or []),
@@ -46,8 +47,10 @@ def test_activity_windows_count_days_that_ended_before_cutoff():
 
 
 def test_hour_profile_uses_the_last_90_days():
-    rows = [{"user_id": 1, "day": 50, "h": {1: 1, 8: 1, 13: 5, 20: 3}},
-            {"user_id": 1, "day": 9, "h": {3: 50}}]  # 91 days before the cutoff: too old
+    rows = [
+        {"user_id": 1, "day": 50, "h": {1: 1, 8: 1, 13: 5, 20: 3}},
+        {"user_id": 1, "day": 9, "h": {3: 50}},
+    ]  # 91 days before the cutoff: too old
     f = _features(hm.members(1, 2), rollups=rows)
     assert f.loc[1, "share_night"] == pytest.approx(0.1)
     assert f.loc[1, "share_afternoon"] == pytest.approx(0.5)
@@ -80,13 +83,22 @@ def test_participation_history():
         (3, 2, "maybe", 65, np.nan, np.nan),
     ]
     invitations = [(1, 1, 2.5, False), (2, 1, 40.5, False), (2, 2, 40.5, True)]
-    f = _features(hm.members(1, 2, 3), events=events, signups=signups,
-                  invitations=invitations)
+    f = _features(hm.members(1, 2, 3), events=events, signups=signups, invitations=invitations)
     assert f.loc[1, ["invited", "joined", "attended", "no_shows", "declines"]].tolist() == [
-        2, 2, 2, 0, 1]
+        2,
+        2,
+        2,
+        0,
+        1,
+    ]
     assert f.loc[1, "days_since_attended"] == 50 and f.loc[1, "avg_rating"] == 4.5
     assert f.loc[2, ["invited", "joined", "attended", "no_shows", "declines"]].tolist() == [
-        0, 2, 0, 1, 0]
+        0,
+        2,
+        0,
+        1,
+        0,
+    ]
     assert f.loc[2, "days_since_attended"] == 365 and np.isnan(f.loc[2, "avg_rating"])
     assert f.loc[3, ["invited", "joined", "attended"]].tolist() == [0, 0, 0]
 
@@ -103,13 +115,23 @@ def test_nothing_at_or_after_cutoff_changes_features():
         {"event_id": 3, "starts": 98, "created": 90, "tags": "ai"},  # started, answers late
     ]
     later_signups = signups + [
-        (2, 1, "yes", 95, 1.0, 5.0), (2, 2, "yes", 95, 1.0, 5.0), (3, 2, "yes", 100, 0.0, 1.0),
+        (2, 1, "yes", 95, 1.0, 5.0),
+        (2, 2, "yes", 95, 1.0, 5.0),
+        (3, 2, "yes", 100, 0.0, 1.0),
     ]
-    later_rows = rows + [{"user_id": 2, "day": 100, "h": {1: 5}},
-                         {"user_id": 1, "day": 120, "h": {1: 5}}]
+    later_rows = rows + [
+        {"user_id": 2, "day": 100, "h": {1: 5}},
+        {"user_id": 1, "day": 120, "h": {1: 5}},
+    ]
     later_texts = pd.concat([texts, hm.texts([(2, 100, "late"), (1, 101, "late")])])
-    after = _features(members, later_rows, later_events, later_signups,
-                      [(1, 1, 51, False), (2, 2, 100, False)], texts=later_texts)
+    after = _features(
+        members,
+        later_rows,
+        later_events,
+        later_signups,
+        [(1, 1, 51, False), (2, 2, 100, False)],
+        texts=later_texts,
+    )
     pdt.assert_frame_equal(base, after)
     assert base.loc[1, "texts_90d"] == 1 and base.loc[1, "messages_7d"] == 2
 
@@ -124,13 +146,21 @@ def test_naive_cutoff_and_missing_column_are_refused():
 
 
 def test_tag_affinity_is_share_of_past_salon_tags():
-    events = hm.events([
-        {"event_id": 1, "starts": 10, "tags": "ai;design"},
-        {"event_id": 2, "starts": 20, "tags": "AI"},
-        {"event_id": 3, "starts": 120, "tags": "health"},  # after cutoff
-    ])
-    signups = hm.signups([(1, 1, "yes", 5, 1.0, np.nan), (2, 1, "waitlist", 15, 0.0, np.nan),
-                          (3, 1, "yes", 99, np.nan, np.nan), (1, 2, "no", 5, np.nan, np.nan)])
+    events = hm.events(
+        [
+            {"event_id": 1, "starts": 10, "tags": "ai;design"},
+            {"event_id": 2, "starts": 20, "tags": "AI"},
+            {"event_id": 3, "starts": 120, "tags": "health"},  # after cutoff
+        ]
+    )
+    signups = hm.signups(
+        [
+            (1, 1, "yes", 5, 1.0, np.nan),
+            (2, 1, "waitlist", 15, 0.0, np.nan),
+            (3, 1, "yes", 99, np.nan, np.nan),
+            (1, 2, "no", 5, np.nan, np.nan),
+        ]
+    )
     profile = tag_profiles(events, signups, CUTOFF)
     aff = tag_affinity(profile, "ai", pd.Index([1, 2]))
     assert aff.loc[1] == pytest.approx(2 / 3) and aff.loc[2] == 0
@@ -138,11 +168,15 @@ def test_tag_affinity_is_share_of_past_salon_tags():
 
 
 def test_text_profiles_match_topics_across_languages_and_respect_cutoff():
-    texts = hm.texts([
-        (1, 1, "我最近在研究大模型和机器学习"), (1, 2, "大模型 agents are fun"),
-        (2, 1, "读书会这本小说太好看了"), (2, 3, "书单推荐 book club"),
-        (3, 150, "大模型 大模型 大模型"),  # after cutoff
-    ])
+    texts = hm.texts(
+        [
+            (1, 1, "我最近在研究大模型和机器学习"),
+            (1, 2, "大模型 agents are fun"),
+            (2, 1, "读书会这本小说太好看了"),
+            (2, 3, "书单推荐 book club"),
+            (3, 150, "大模型 大模型 大模型"),  # after cutoff
+        ]
+    )
     profiles = text_profiles(texts, CUTOFF)
     sims = text_similarity(profiles, "人工智能沙龙：大模型实战 AI salon", pd.Index([1, 2, 3]))
     assert sims.loc[1] > sims.loc[2] and sims.loc[3] == 0

@@ -76,26 +76,50 @@ def test_segments_recover_planted_types_and_names_are_stable(community):
 
 
 def test_segment_naming_rules():
-    base = {"messages_90d": 0.0, "reactions_given_90d": 0.0, "active_days_90d": 0.0,
-            "days_since_active": 365.0, "tenure_days": 400.0, "joined": 0.0}
+    base = {
+        "messages_90d": 0.0,
+        "reactions_given_90d": 0.0,
+        "active_days_90d": 0.0,
+        "days_since_active": 365.0,
+        "tenure_days": 400.0,
+        "joined": 0.0,
+    }
     assert name_segment(pd.Series(base)) == "lurkers"
     assert name_segment(pd.Series({**base, "tenure_days": 10})) == "newcomers"
-    assert name_segment(pd.Series({**base, "messages_90d": 30, "joined": 3,
-                                   "days_since_active": 1})) == "core"
+    assert (
+        name_segment(pd.Series({**base, "messages_90d": 30, "joined": 3, "days_since_active": 1}))
+        == "core"
+    )
     assert name_segment(pd.Series({**base, "messages_90d": 30, "days_since_active": 1})) == (
-        "active talkers")
-    assert name_segment(pd.Series({**base, "reactions_given_90d": 20, "messages_90d": 1,
-                                   "days_since_active": 2})) == "reactors"
+        "active talkers"
+    )
+    assert (
+        name_segment(
+            pd.Series(
+                {**base, "reactions_given_90d": 20, "messages_90d": 1, "days_since_active": 2}
+            )
+        )
+        == "reactors"
+    )
     assert name_segment(pd.Series({**base, "messages_90d": 3, "days_since_active": 70})) == (
-        "dormant")
+        "dormant"
+    )
 
 
 def _tiny():
     members = hm.members(1, 2, 3, joined={1: hm.ts(0), 2: hm.ts(0), 3: hm.ts(0)})
-    rollups = hm.rollups([{"user_id": 1, "day": 20, "h": {12: 20}, "reactions_given": 5},
-                          {"user_id": 2, "day": 21, "h": {12: 1}}])
-    events = hm.events([{"event_id": 1, "starts": 10, "created": 3, "tags": "ai"},
-                        {"event_id": 2, "starts": 40, "created": 30, "tags": "ai"}])
+    rollups = hm.rollups(
+        [
+            {"user_id": 1, "day": 20, "h": {12: 20}, "reactions_given": 5},
+            {"user_id": 2, "day": 21, "h": {12: 1}},
+        ]
+    )
+    events = hm.events(
+        [
+            {"event_id": 1, "starts": 10, "created": 3, "tags": "ai"},
+            {"event_id": 2, "starts": 40, "created": 30, "tags": "ai"},
+        ]
+    )
     signups = hm.signups([(1, 1, "yes", 5, 1.0, 5.0)])
     return members, rollups, events, signups, hm.invitations([])
 
@@ -117,8 +141,16 @@ def test_prior_fallback_on_tiny_history_says_so():
 def test_trained_model_scores_saves_and_loads(community, tmp_path):
     c = community
     past = c.events["event_id"].iloc[:9].tolist()
-    trained = train(c.members, c.rollups, c.events, c.signups, c.invitations, c.texts,
-                    ModelParams(random_state=1), event_ids=past)
+    trained = train(
+        c.members,
+        c.rollups,
+        c.events,
+        c.signups,
+        c.invitations,
+        c.texts,
+        ModelParams(random_state=1),
+        event_ids=past,
+    )
     assert trained.kind == "model" and trained.n_pairs > 2000
     args = (c.members, c.rollups, c.events, c.signups, c.invitations, 12, c.texts)
     scored = score(trained, *args)
@@ -135,9 +167,15 @@ def test_trained_model_scores_saves_and_loads(community, tmp_path):
 def test_negative_sampling_keeps_positives_and_corrects_odds(community):
     c = community
     past = c.events["event_id"].iloc[:9].tolist()
-    trained = train(c.members, c.rollups, c.events, c.signups, c.invitations,
-                    params=ModelParams(max_pairs=1500, calibrate_min_positives=10**6),
-                    event_ids=past)
+    trained = train(
+        c.members,
+        c.rollups,
+        c.events,
+        c.signups,
+        c.invitations,
+        params=ModelParams(max_pairs=1500, calibrate_min_positives=10**6),
+        event_ids=past,
+    )
     assert trained.negative_rate < 1 and "sampled" in trained.reason
     scored = score(trained, c.members, c.rollups, c.events, c.signups, c.invitations, 12)
     # corrected probabilities stay near the true base rate instead of the sampled one
@@ -148,7 +186,8 @@ def test_expected_turnout_interval():
     mean, low, high = expected_turnout([0.5] * 100)
     assert mean == pytest.approx(50)
     assert high - mean == pytest.approx(1.6449 * 5, rel=1e-3) and low == pytest.approx(
-        50 - 1.6449 * 5, rel=1e-3)
+        50 - 1.6449 * 5, rel=1e-3
+    )
     assert expected_turnout([]) == (0.0, 0.0, 0.0)
     assert expected_turnout([0.01] * 3)[1] == 0.0
 
