@@ -7,11 +7,13 @@ import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import asyncpg
 import pytest
 from hypothesis import settings
 from sqlalchemy.engine import make_url
+from telegram.ext import Application
 
 from bot.app import build_app
 from bot.config import Config, parse_config
@@ -144,9 +146,18 @@ def config(db_url) -> Config:
 @pytest.fixture
 async def app(config, fake_request):
     """The real application with its services started, talking to the fake request."""
-    application = build_app(config, request=fake_request)
+    async with started_app(config, fake_request) as application:
+        yield application
+
+
+@asynccontextmanager
+async def started_app(config: Config, request) -> AsyncIterator[Application]:
+    """`build_app` with its services started (as `salonbot run` does), stopped on exit."""
+    application = build_app(config, request=request)
     await application.initialize()
     await application.post_init(application)
-    yield application
-    await application.post_shutdown(application)
-    await application.shutdown()
+    try:
+        yield application
+    finally:
+        await application.post_shutdown(application)
+        await application.shutdown()

@@ -17,7 +17,7 @@ from storage.holds import InvoiceRef
 from storage.models import OutboxMessage
 from storage.models.payments import PAID, R_SEAT_GONE, REFUND_DUE
 from storage.salon_admin import update_salon
-from tests.conftest import TOKEN
+from tests.conftest import TOKEN, make_config, started_app
 from tests.fakes import FakeRequest
 from tests.payment_helpers import (
     answers,
@@ -57,22 +57,13 @@ async def test_joining_a_paid_salon_holds_the_seat_and_sends_a_signed_stars_invo
 
 
 async def test_a_provider_currency_invoice_carries_the_provider_token(db, fake_request, db_url):
-    from bot.app import build_app
-    from tests.conftest import make_config
-
     config = make_config(db_url, payments={"provider_token": "284685063:TEST:abc"})
-    app = build_app(config, request=fake_request)
-    await app.initialize()
-    await app.post_init(app)
-    try:
+    async with started_app(config, fake_request) as app:
         salon = await paid_salon(db, price=4990, currency="CNY")
         await join(app, ALICE, salon)
         [invoice] = invoices(fake_request, ALICE)
         assert (invoice["currency"], invoice["provider_token"]) == ("CNY", "284685063:TEST:abc")
         assert "49.90 CNY" in fake_request.sent_texts(3001)[0]
-    finally:
-        await app.post_shutdown(app)
-        await app.shutdown()
 
 
 async def test_payment_confirms_the_seat_once_even_when_telegram_repeats_the_update(

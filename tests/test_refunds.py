@@ -7,14 +7,13 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.app import build_app
 from bot.dispatcher import Dispatcher, dispatch_once
 from bot.refunds import process_refunds
 from storage.models import OutboxMessage
 from storage.models.payments import MANUAL_REFUND, PAID, R_CANCELLED, R_LEFT, REFUND_DUE, REFUNDED
 from storage.privacy import delete_user_data
 from storage.types import utcnow
-from tests.conftest import make_config
+from tests.conftest import make_config, started_app
 from tests.payment_helpers import invoices, join, paid_salon, pay, payments, signups
 from tests.salon_helpers import member
 from tests.updates import ORGANIZER, callback, message
@@ -131,10 +130,7 @@ async def test_a_claimed_refund_is_not_picked_twice_while_in_flight(app, fake_re
 
 async def test_provider_payments_are_listed_to_the_organizer_and_marked(db_url, db, fake_request):
     config = make_config(db_url, payments={"provider_token": "284685063:TEST:abc"})
-    app = build_app(config, request=fake_request)
-    await app.initialize()
-    await app.post_init(app)
-    try:
+    async with started_app(config, fake_request) as app:
         salon = await paid_salon(db, capacity=3, price=4990, currency="CNY")
         for index, user in enumerate((ALICE, BO)):
             await join(app, user, salon)
@@ -153,19 +149,13 @@ async def test_provider_payments_are_listed_to_the_organizer_and_marked(db_url, 
         assert fake_request.calls_to("refundStarPayment") == []  # the bot cannot refund these
         await dispatch_once(app.bot, db, Dispatcher(config.messaging))
         assert any(t.startswith("💸") for t in fake_request.sent_texts(ORGANIZER["id"]))
-    finally:
-        await app.post_shutdown(app)
-        await app.shutdown()
 
 
 async def test_cancelling_lists_the_provider_payment_of_a_member_who_deleted_their_data(
     db_url, db, fake_request
 ):
     config = make_config(db_url, payments={"provider_token": "284685063:TEST:abc"})
-    app = build_app(config, request=fake_request)
-    await app.initialize()
-    await app.post_init(app)
-    try:
+    async with started_app(config, fake_request) as app:
         salon = await paid_salon(db, capacity=3, price=4990, currency="CNY")
         await join(app, ALICE, salon)
         await pay(app, ALICE, invoices(fake_request, ALICE)[-1], "tg-gone",
@@ -179,17 +169,11 @@ async def test_cancelling_lists_the_provider_payment_of_a_member_who_deleted_the
         assert (row.status, row.user_id) == (MANUAL_REFUND, None)
         [listing] = [t for t in await _outbox(db, ORGANIZER["id"]) if t.startswith("💸")]
         assert "prov-gone" in listing
-    finally:
-        await app.post_shutdown(app)
-        await app.shutdown()
 
 
 async def test_cancelling_keeps_the_refund_notices_still_queued(db_url, db, fake_request):
     config = make_config(db_url, payments={"provider_token": "284685063:TEST:abc"})
-    app = build_app(config, request=fake_request)
-    await app.initialize()
-    await app.post_init(app)
-    try:
+    async with started_app(config, fake_request) as app:
         salon = await paid_salon(db, capacity=3, price=4990, currency="CNY",
                                  starts_in=timedelta(days=3))  # fmt: skip
         await join(app, ALICE, salon)
@@ -206,9 +190,6 @@ async def test_cancelling_keeps_the_refund_notices_still_queued(db_url, db, fake
                 ("pending", True)]  # fmt: skip
         await dispatch_once(app.bot, db, Dispatcher(config.messaging))
         assert any("prov-left" in t for t in fake_request.sent_texts(ORGANIZER["id"]))
-    finally:
-        await app.post_shutdown(app)
-        await app.shutdown()
 
 
 async def test_deleting_my_data_refunds_paid_seats_by_the_leaving_rules(app, fake_request, db):
