@@ -29,11 +29,11 @@ from telegram.request import HTTPXRequest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.campaigns import start_campaign  # noqa: E402
-from bot.config import parse_config  # noqa: E402
-from bot.dispatcher import DISPATCH_SECONDS, MAX_IN_FLIGHT, Dispatcher, pump  # noqa: E402
-from bot.invite_texts import Audience  # noqa: E402
-from bot.sandbox import BotApiSandbox  # noqa: E402
+from bot.campaigns.service import start_campaign  # noqa: E402
+from bot.campaigns.texts import Audience  # noqa: E402
+from bot.common.config import parse_config  # noqa: E402
+from bot.outbox.dispatcher import DISPATCH_SECONDS, MAX_IN_FLIGHT, Dispatcher, pump  # noqa: E402
+from bot.sandbox.server import BotApiSandbox  # noqa: E402
 from storage.db import create_engine, session_factory  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.models import OutboxMessage  # noqa: E402

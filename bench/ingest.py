@@ -37,8 +37,8 @@ from telegram import Update  # noqa: E402
 from telegram.ext import Application, TypeHandler  # noqa: E402
 
 from bot.app import build_app  # noqa: E402
-from bot.config import parse_config  # noqa: E402
-from bot.sandbox_request import SandboxRequest  # noqa: E402
+from bot.common.config import parse_config  # noqa: E402
+from bot.sandbox.request import SandboxRequest  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.models import (  # noqa: E402
     ActivityDay,

@@ -4,11 +4,11 @@ Builds (or reuses, with `--database`) a file-backed SQLite database of a simulat
 (`bench/stats_data.py`: by default 200,000 members, two years of rollups and raw messages,
 100 salons), adds one upcoming salon, then
 
-- runs `bot.training.train_community` -- what `salonbot train` and the nightly job run:
+- runs `bot.models.training.train_community` -- what `salonbot train` and the nightly job run:
   activity aggregates, member features, segmentation, training pairs, the model, the
   backtest, every member's score for the upcoming salon, and the writes -- and prints the
   seconds of each stage (recorded with the run) and the peak memory of this process;
-- runs `bot.training.score_salon` (`salonbot score`) for that salon;
+- runs `bot.models.training.score_salon` (`salonbot score`) for that salon;
 - times the real path's activity features (7/30/90-day counts, recency, tenure, hour
   profile) of every member at one cutoff: SQL aggregates of the rollups +
   `recommender.features.activity_features`;
@@ -41,9 +41,9 @@ from sqlalchemy import select  # noqa: E402
 
 from bench.pipeline_naive import naive_features  # noqa: E402
 from bench.stats_data import COMMUNITY, build_database  # noqa: E402
-from bot.config import parse_config  # noqa: E402
-from bot.training import score_salon, train_community  # noqa: E402
-from bot.training_history import fetch_activity, load_history  # noqa: E402
+from bot.common.config import parse_config  # noqa: E402
+from bot.models.history import fetch_activity, load_history  # noqa: E402
+from bot.models.training import score_salon, train_community  # noqa: E402
 from recommender.activity import as_of  # noqa: E402
 from recommender.features import activity_features  # noqa: E402
 from recommender.pairs import Sampling  # noqa: E402

@@ -37,9 +37,9 @@ from telegram import Update  # noqa: E402
 
 from bench.stats_data import COMMUNITY, build_database  # noqa: E402
 from bot.app import build_app  # noqa: E402
-from bot.charts import community_charts  # noqa: E402
-from bot.config import parse_config  # noqa: E402
-from bot.sandbox_request import SandboxRequest  # noqa: E402
+from bot.common.config import parse_config  # noqa: E402
+from bot.sandbox.request import SandboxRequest  # noqa: E402
+from bot.stats.charts import community_charts  # noqa: E402
 from storage.member_counts import count_members_by_join  # noqa: E402
 from storage.stats import get_community_stats, period_start  # noqa: E402
 

@@ -22,30 +22,26 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot.activity import FLUSH_SECONDS, ActivityBuffer
-from bot.chart_pool import ChartPool
-from bot.commands import commands_for
-from bot.config import Config
-from bot.context import BotData, Context
-from bot.dispatcher import DISPATCH_SECONDS, Dispatcher, dispatch_job
-from bot.handlers import (
-    activity,
-    attendance,
-    chats,
-    errors,
-    feedback,
-    invitations,
-    invite,
-    manage,
-    members,
-    newsalon,
-    payments,
-    privacy,
-    signups,
-    start,
-    stats,
-)
-from bot.i18n import translations
+import bot.activity.tracker as activity
+import bot.attendance.checkin as attendance
+import bot.attendance.feedback as feedback
+import bot.campaigns.invitation_buttons as invitations
+import bot.campaigns.invite as invite
+import bot.errors as errors
+import bot.members.chats as chats
+import bot.members.start as start
+import bot.privacy.handlers as privacy
+import bot.salons.browse as members
+import bot.salons.create as newsalon
+import bot.salons.manage as manage
+import bot.seats.handlers as signups
+import bot.seats.payment_handlers as payments
+import bot.stats.handlers as stats
+from bot.activity.buffer import FLUSH_SECONDS, ActivityBuffer
+from bot.common.config import Config
+from bot.common.context import BotData, Context
+from bot.common.i18n import translations
+from bot.common.throttle import Throttle, throttle
 from bot.jobs import (
     campaigns_job,
     feedback_job,
@@ -56,10 +52,12 @@ from bot.jobs import (
     retention_job,
     waitlist_job,
 )
-from bot.leader import leader_job, make_leadership
-from bot.refunds import refunds_job
-from bot.salon_access import stale_button
-from bot.throttle import Throttle, throttle
+from bot.members.commands import commands_for
+from bot.outbox.dispatcher import DISPATCH_SECONDS, Dispatcher, dispatch_job
+from bot.outbox.leader import leader_job, make_leadership
+from bot.salons.access import stale_button
+from bot.seats.refund_job import refunds_job
+from bot.stats.chart_pool import ChartPool
 from bot.updates import PaymentsFirst
 from storage.db import create_engine, session_factory
 from storage.leader import is_postgres
@@ -223,7 +221,7 @@ async def start_services(app: Application) -> None:
         store_text=config.privacy.store_text,
         retention_days=config.privacy.retention_days,
     )
-    # Leading starts with recovering the sends a crashed leader left in flight (bot/leader.py).
+    # Leading starts with recovering the sends a crashed leader left in flight (outbox/leader.py).
     data.leader = make_leadership(app)
     data.dispatcher.fence = data.leader.fence
     await data.leader.start()

@@ -2,7 +2,7 @@
 
 Each job opens its own transaction, finds what is due and queues it in the outbox under a
 deterministic dedupe key, so running a tick twice, or in a restarted process, queues nothing
-twice. The dispatcher (bot/dispatcher.py) sends what is queued.
+twice. The dispatcher (bot/outbox/dispatcher.py) sends what is queued.
 """
 
 from __future__ import annotations
@@ -10,9 +10,15 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from bot.campaigns import autostart_campaigns, measure_campaigns, run_due_waves
-from bot.context import Context
-from bot.notices import queue_feedback, queue_lapsed, queue_offers, queue_reminder, queue_unpaid
+from bot.campaigns.service import autostart_campaigns, measure_campaigns, run_due_waves
+from bot.common.context import Context
+from bot.outbox.notices import (
+    queue_feedback,
+    queue_lapsed,
+    queue_offers,
+    queue_reminder,
+    queue_unpaid,
+)
 from storage.attendance import mark_no_shows
 from storage.holds import expire_holds
 from storage.retention import purge_expired_activity
@@ -73,7 +79,9 @@ async def waitlist_job(context: Context) -> None:
 
 async def nightly_training_job(context: Context) -> None:
     """Rebuild every community's segments, model and scores; a failure keeps the old model."""
-    from bot.training import train_community  # pandas and scikit-learn load only when it runs
+    from bot.models.training import (
+        train_community,  # pandas and scikit-learn load only when it runs
+    )
 
     for community in context.config.communities:
         try:

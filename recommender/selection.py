@@ -1,7 +1,7 @@
 """Campaign selection: ranking, wave sizing, holdout assignment, uplift, send times, reasons.
 
 Pure functions over DataFrames and arrays (no Telegram, no SQL), used by the invitation
-campaigns in bot/campaigns.py.
+campaigns in bot/campaigns/service.py.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The outbox: enqueue messages; the dispatcher (bot/dispatcher.py) claims, sends, marks them."""
+"""The outbox: enqueue messages; the dispatcher (bot/outbox/dispatcher.py) claims and sends them."""
 
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 from telegram.ext import Application
 
 from bot.app import build_app
-from bot.config import Config, parse_config
+from bot.common.config import Config, parse_config
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade
 from tests.fakes import FakeRequest

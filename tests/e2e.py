@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from bot.sandbox import BotApiSandbox
+from bot.sandbox.server import BotApiSandbox
 from tests.conftest import TOKEN
 from tests.updates import COMMUNITY_ID, ORGANIZER
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.sandbox import Call
-from bot.sandbox_request import SandboxRequest
+from bot.sandbox.request import SandboxRequest
+from bot.sandbox.server import Call
 
 
 class FakeRequest(SandboxRequest):

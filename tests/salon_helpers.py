@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.context import Context
+from bot.common.context import Context
 from storage.models import Salon
 from storage.salons import NewSalon, add_salon
 from storage.types import utcnow

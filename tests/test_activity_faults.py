@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, text
 
-from bot.activity import ActivityBuffer
+from bot.activity.buffer import ActivityBuffer
 from storage.db import (
     PG_CONNECT_TIMEOUT_SECONDS,
     create_engine,

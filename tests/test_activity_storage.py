@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 from sqlalchemy import func, select, update
 
-from bot.activity import ActivityBuffer
+from bot.activity.buffer import ActivityBuffer
 from storage.activity import add_activity
 from storage.db import create_engine, session_factory
 from storage.events import MemberEvent, MessageEvent, ReactionEvent
@@ -156,7 +156,7 @@ async def test_buffer_flushes_itself_when_a_batch_is_full_and_on_close(db):
 
 
 async def test_retention_job_is_scheduled_daily_and_purges(app, db):
-    from bot.context import Context
+    from bot.common.context import Context
     from bot.jobs import retention_job
 
     jobs = {job.name: job for job in app.job_queue.jobs()}

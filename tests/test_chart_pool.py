@@ -9,8 +9,8 @@ import signal
 
 import pytest
 
-from bot.chart_pool import ChartPool
-from bot.charts import community_charts, funnel_chart
+from bot.stats.chart_pool import ChartPool
+from bot.stats.charts import community_charts, funnel_chart
 from tests.conftest import make_config
 from tests.stats_helpers import seed_community
 from tests.test_charts import sample_stats
@@ -47,7 +47,7 @@ async def test_a_dead_worker_costs_no_chart(pool, caplog):
     assert await pool.wait_ready()
     os.kill(pool.processes()[0].pid, signal.SIGKILL)
     stats = sample_stats()
-    with caplog.at_level(logging.WARNING, logger="bot.chart_pool"):
+    with caplog.at_level(logging.WARNING, logger="bot.stats.chart_pool"):
         charts = await pool.community_charts(stats, "en")
     assert [c.png for c in charts] == [c.png for c in community_charts(stats, "en")]
     assert "a chart worker process died" in caplog.text

@@ -9,7 +9,7 @@ import pytest
 from matplotlib import font_manager
 from matplotlib.ft2font import FT2Font
 
-from bot.charts import cjk_font, community_charts, funnel_chart
+from bot.stats.charts import cjk_font, community_charts, funnel_chart
 from storage.stats import CommunityStats, DayActivity
 from storage.stats_salons import SalonFunnel
 

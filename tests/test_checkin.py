@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.context import Context
+from bot.common.context import Context
 from bot.jobs import mark_no_shows_job
 from storage.attendance import mark_no_shows
 from storage.models import Signup

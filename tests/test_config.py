@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.config import ConfigError, LeaderConfig, load_config, parse_config
+from bot.common.config import ConfigError, LeaderConfig, load_config, parse_config
 from tests.conftest import TOKEN
 
 ROOT = Path(__file__).resolve().parent.parent

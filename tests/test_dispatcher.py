@@ -8,8 +8,8 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from bot.app import build_app
-from bot.config import MessagingConfig
-from bot.dispatcher import Dispatcher, dispatch_once
+from bot.common.config import MessagingConfig
+from bot.outbox.dispatcher import Dispatcher, dispatch_once
 from storage.models import DM_BLOCKED, OutboxMessage, User
 from storage.outbox import claim_due, enqueue
 from storage.types import utcnow

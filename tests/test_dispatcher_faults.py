@@ -9,9 +9,9 @@ import httpx
 from sqlalchemy import select, update
 from telegram.error import NetworkError, TimedOut
 
-from bot.config import MessagingConfig
-from bot.delivery import delivery_unknown
-from bot.dispatcher import Dispatcher, dispatch_once
+from bot.common.config import MessagingConfig
+from bot.outbox.delivery import delivery_unknown
+from bot.outbox.dispatcher import Dispatcher, dispatch_once
 from storage.models import OutboxMessage
 from storage.outbox import enqueue
 from storage.types import utcnow

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select
 
-from bot.sandbox import BotApiSandbox
+from bot.sandbox.server import BotApiSandbox
 from storage.models import ActivityDay, GroupMessage
 from tests.e2e import BotProcess, write_config
 from tests.imports import fetch

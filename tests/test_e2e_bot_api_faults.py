@@ -13,7 +13,7 @@ import time
 
 from sqlalchemy import select
 
-from bot.sandbox import BotApiSandbox
+from bot.sandbox.server import BotApiSandbox
 from storage.db import create_engine, session_factory
 from storage.models import GroupMessage, OutboxMessage
 from storage.outbox import enqueue

@@ -20,7 +20,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.sandbox import BotApiSandbox
+from bot.sandbox.server import BotApiSandbox
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade
 from storage.models import GroupMessage, OutboxMessage, Signup

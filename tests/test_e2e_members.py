@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.sandbox import BotApiSandbox
+from bot.sandbox.server import BotApiSandbox
 from storage.db import create_engine, session_factory
 from storage.salons import NewSalon, add_salon
 from storage.signups import add_signup

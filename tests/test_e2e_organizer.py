@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.sandbox import BotApiSandbox
+from bot.sandbox.server import BotApiSandbox
 from storage.db import create_engine, session_factory
 from storage.models import Salon
 from tests.e2e import BotProcess, write_config

@@ -9,7 +9,7 @@ import signal
 import pytest
 from sqlalchemy import select
 
-from bot.sandbox import BotApiSandbox
+from bot.sandbox.server import BotApiSandbox
 from storage.db import create_engine, session_factory
 from storage.models import Payment, Salon, Signup
 from tests.e2e import BotProcess, write_config

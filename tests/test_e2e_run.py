@@ -11,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from bot.sandbox import BotApiSandbox
+from bot.sandbox.server import BotApiSandbox
 from tests.conftest import TOKEN
 from tests.e2e import BotProcess, write_config
 from tests.updates import EN_USER, ZH_USER, message_json

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bot.sandbox import BotApiSandbox
+from bot.sandbox.server import BotApiSandbox
 from storage.db import create_engine, session_factory
 from storage.models import OutboxMessage
 from storage.outbox import enqueue

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from bot.sandbox import BotApiSandbox
+from bot.sandbox.server import BotApiSandbox
 from tests.conftest import TOKEN
 from tests.e2e import BotProcess, write_config
 from tests.test_e2e_run import _free_port, _post

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from bot.salon_input import InputError, parse_one_liner
+from bot.salons.input import InputError, parse_one_liner
 from tests.conftest import make_config
 from tests.organizer import stored_salon
 from tests.privacy_helpers import all_counts

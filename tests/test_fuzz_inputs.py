@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.cli import main
-from bot.config import Config, ConfigError, load_config, parse_config
+from bot.common.config import Config, ConfigError, load_config, parse_config
 from storage.db import create_engine, session_factory
 from tests.conftest import TOKEN
 from tests.imports import cli_config, export_like_sample, write_json

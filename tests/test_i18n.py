@@ -11,7 +11,7 @@ import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po
 
-from bot.i18n import DOMAIN, LOCALE_DIR, LOCALES, pick_language
+from bot.common.i18n import DOMAIN, LOCALE_DIR, LOCALES, pick_language
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.campaigns import start_campaign
-from bot.config import MessagingConfig
-from bot.dispatcher import Dispatcher, dispatch_once
-from bot.invite_texts import Audience
+from bot.campaigns.service import start_campaign
+from bot.campaigns.texts import Audience
+from bot.common.config import MessagingConfig
+from bot.outbox.dispatcher import Dispatcher, dispatch_once
 from storage.models import DM_BLOCKED, Salon, Signup, User
 from storage.models.salons import DECLINED, GOING
 from tests.campaign_helpers import Member, invitations_of, seed_members

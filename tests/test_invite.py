@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.app import build_app
-from bot.campaigns import run_due_waves
-from bot.config import MessagingConfig
-from bot.dispatcher import Dispatcher, dispatch_once
+from bot.campaigns.service import run_due_waves
+from bot.common.config import MessagingConfig
+from bot.outbox.dispatcher import Dispatcher, dispatch_once
 from recommender.selection import assign_holdout
 from storage.models import Campaign, Salon, Signup
 from storage.models.salons import GOING

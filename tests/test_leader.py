@@ -14,9 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from bot.app import build_app
-from bot.config import LeaderConfig
-from bot.dispatcher import dispatch_once
-from bot.leader import LOCAL_JOBS, Leadership
+from bot.common.config import LeaderConfig
+from bot.outbox.dispatcher import dispatch_once
+from bot.outbox.leader import LOCAL_JOBS, Leadership
 from storage.db import create_engine, session_factory
 from storage.migrate import current_revision, head_revision
 from storage.models import OutboxMessage

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import logging
 
-from bot.logs import setup_logging
+from bot.common.logs import setup_logging
 from tests.conftest import TOKEN
 
 

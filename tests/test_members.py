@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.formatting import local_time
+from bot.common.formatting import local_time
 from storage.models import Salon, Signup
 from storage.models.salons import SALON_CANCELLED
 from storage.types import utcnow

@@ -11,8 +11,8 @@ import asyncio
 from sqlalchemy import select
 
 from bot.app import build_app
-from bot.invoices import sign_payload, verify_payload
 from bot.jobs import waitlist_job
+from bot.seats.invoices import sign_payload, verify_payload
 from storage.holds import InvoiceRef
 from storage.models import OutboxMessage
 from storage.models.payments import PAID, R_SEAT_GONE, REFUND_DUE

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.dispatcher import Dispatcher, dispatch_once
-from bot.refunds import process_refunds
+from bot.outbox.dispatcher import Dispatcher, dispatch_once
+from bot.seats.refund_job import process_refunds
 from storage.models import OutboxMessage
 from storage.models.payments import MANUAL_REFUND, PAID, R_CANCELLED, R_LEFT, REFUND_DUE, REFUNDED
 from storage.privacy import delete_user_data

@@ -9,7 +9,7 @@ import json
 from datetime import timedelta
 
 from bot.cli import main
-from bot.stats_text import revenue_lines
+from bot.stats.texts import revenue_lines
 from storage.models import Payment
 from storage.stats import get_community_stats
 from storage.types import utcnow

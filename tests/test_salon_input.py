@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.salon_access import parse_callback
-from bot.salon_input import (
+from bot.salons.access import parse_callback
+from bot.salons.input import (
     InputError,
     check_deadline,
     parse_duration,

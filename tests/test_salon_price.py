@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.money import format_amount, parse_price
-from bot.salon_input import InputError, parse_salon_price
+from bot.salons.input import InputError, parse_salon_price
+from bot.seats.money import format_amount, parse_price
 from tests.organizer import buttons, last_call, local_in, salons_in, stored_salon, text_of
 from tests.updates import ORGANIZER, callback_query, message
 

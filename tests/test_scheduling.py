@@ -7,8 +7,8 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from bot.app import build_app
-from bot.dispatcher import Dispatcher, dispatch_once
 from bot.jobs import feedback_job, reminders_job, waitlist_job
+from bot.outbox.dispatcher import Dispatcher, dispatch_once
 from storage.models import OutboxMessage, Poll, Signup
 from storage.signups import add_signup
 from storage.types import utcnow

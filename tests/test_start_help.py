@@ -116,7 +116,7 @@ async def test_error_handler_answers_politely_and_keeps_running(app, fake_reques
     async def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("bot.handlers.start.upsert_user", broken)
+    monkeypatch.setattr("bot.members.start.upsert_user", broken)
     await app.process_update(message("/start", ZH_USER, bot=app.bot))
     assert fake_request.sent_texts(ZH_USER["id"]) == ["抱歉，我这边出错了，请再试一次。"]
     async with db.begin() as session:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.throttle import Throttle
+from bot.common.throttle import Throttle
 from storage.models import User
 from tests.conftest import make_config
 from tests.updates import EN_USER, ZH_USER, callback, message

@@ -96,7 +96,7 @@ def test_failed_run_keeps_the_previous_model(history, db_url, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("bot.training.segment_members", broken)
+    monkeypatch.setattr("bot.models.training.segment_members", broken)
     with pytest.raises(RuntimeError):
         main(["train", "--config", str(config)])
 
@@ -118,7 +118,7 @@ async def test_nightly_training_is_scheduled_by_cron_and_survives_a_failure(app,
                                                                             caplog):  # fmt: skip
     from apscheduler.triggers.cron import CronTrigger
 
-    from bot.context import Context
+    from bot.common.context import Context
     from bot.jobs import nightly_training_job
 
     [job] = [j for j in app.job_queue.jobs() if j.name == "nightly_training_job"]
@@ -130,7 +130,7 @@ async def test_nightly_training_is_scheduled_by_cron_and_survives_a_failure(app,
         calls.append(community_id)
         raise RuntimeError("no memory")
 
-    monkeypatch.setattr("bot.training.train_community", failing)
+    monkeypatch.setattr("bot.models.training.train_community", failing)
     await nightly_training_job(Context(app))
     assert calls == [COMMUNITY_ID]
     assert "training failed for community" in caplog.text

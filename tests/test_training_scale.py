@@ -38,7 +38,7 @@ async def _reference(session, trained, salon_id):
 
 def test_panel_run_scores_like_the_frames_path(history, db_url, capsys, monkeypatch):  # noqa: F811
     community, config = history
-    monkeypatch.setattr("bot.training.model_params", lambda _config: PANEL)
+    monkeypatch.setattr("bot.models.training.model_params", lambda _config: PANEL)
 
     async def upcoming(session):
         salon = await add_salon(NewSalon(COMMUNITY_ID, "AI 沙龙", utcnow() + timedelta(days=5),
@@ -81,7 +81,7 @@ def test_panel_run_scores_like_the_frames_path(history, db_url, capsys, monkeypa
 
 def test_evaluate_uses_the_panel(history, capsys, monkeypatch):  # noqa: F811
     _community, config = history
-    monkeypatch.setattr("bot.training.model_params", lambda _config: PANEL)
+    monkeypatch.setattr("bot.models.training.model_params", lambda _config: PANEL)
     assert main(["evaluate", "--config", str(config), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert 0 < report["pairs"] <= 40 * report["events"]

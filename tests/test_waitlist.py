@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
-from bot.dispatcher import Dispatcher, dispatch_once
 from bot.jobs import waitlist_job
+from bot.outbox.dispatcher import Dispatcher, dispatch_once
 from storage.models import OutboxMessage, Salon, Signup
 from storage.types import utcnow
 from tests.salon_helpers import job_context, make_salon, member

@@ -17,10 +17,10 @@ from pathlib import Path
 from telegram.ext import Application
 
 from bot.app import ALLOWED_UPDATES, build_app
-from bot.config import Config
+from bot.common.config import Config
 from bot.demo.transcript import Transcript
 from bot.demo.world import CHAT_ID, TITLE, Persona, World
-from bot.sandbox import BotApiSandbox, Call
+from bot.sandbox.server import BotApiSandbox, Call
 from storage.timeshift import shift_salon_back
 
 BOT_USER = {"id": 777000111, "is_bot": True, "first_name": "Salon", "username": "salon_test_bot"}

@@ -9,13 +9,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.config import load_config
+from bot.common.config import load_config
+from bot.common.logs import setup_logging
 from bot.demo.driver import Demo
 from bot.demo.steps import STEPS
 from bot.demo.transcript import Transcript
 from bot.demo.world import build_world, config_text
-from bot.logs import setup_logging
-from bot.sandbox import BotApiSandbox
+from bot.sandbox.server import BotApiSandbox
 from storage.migrate import upgrade
 
 

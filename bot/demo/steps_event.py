@@ -10,8 +10,8 @@ from datetime import timedelta
 
 import numpy as np
 
+from bot.attendance.checkin import PAGE
 from bot.demo.driver import Demo, button_with
-from bot.handlers.attendance import PAGE
 from storage.attendance import list_attendees, salon_ends_at
 from storage.models import Salon
 from storage.models.salons import GOING, WAITLIST

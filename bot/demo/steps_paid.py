@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from bot.demo.driver import Demo, DemoError, button_with
 from bot.demo.world import LOCATION, Persona
-from bot.sandbox import Call
+from bot.sandbox.server import Call
 from recommender.topics import TOPICS
 from storage.salons import get_salon
 

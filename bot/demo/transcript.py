@@ -7,9 +7,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
-from bot.i18n import translations
-from bot.money import format_amount
-from bot.sandbox import Call, invoice_total
+from bot.common.i18n import translations
+from bot.sandbox.server import Call, invoice_total
+from bot.seats.money import format_amount
 
 INDENT = "     "
 

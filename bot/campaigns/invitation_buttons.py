@@ -1,0 +1,77 @@
+"""The buttons under an invitation: Join (I:j), Not this time (I:n), Stop invitations (I:x)."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.campaigns.invite import parse_invite_callback
+from bot.common.context import Context
+from bot.salons.access import STALE_BUTTON, tell
+from bot.seats.handlers import join
+from storage.invitations import (
+    add_decline,
+    get_member_invitation,
+    set_response,
+    stop_invitations,
+)
+from storage.models.campaigns import DECLINED_INVITE, JOINED, STOPPED
+from storage.models.salons import GOING, HELD, OFFERED, WAITLIST
+from storage.salons import get_salon
+from storage.signups import DONE
+
+MEMBER_ACTIONS = ("j", "n", "x")
+
+
+async def on_button(update: Update, context: Context) -> None:
+    """A member's answer to an invitation; re-checks that the invitation is theirs."""
+    parsed = parse_invite_callback(update.callback_query.data)
+    _ = context.gettext(update)
+    if parsed is None or parsed[0] not in MEMBER_ACTIONS or len(parsed[1]) != 1:
+        await tell(update, _(STALE_BUTTON))
+        return
+    action, (salon_id,) = parsed
+    user_id = update.effective_user.id
+    # Untrusted data: the press counts only if this member was invited to this salon.
+    async with context.db.begin() as session:
+        invitation = await get_member_invitation(salon_id, user_id, session=session)
+    if invitation is None:
+        await tell(update, _("This invitation is not valid for you."))
+        return
+    if action == "j":
+        result = await join(update, context, salon_id=salon_id, source="invitation")
+        if result.outcome == DONE or result.status in (GOING, OFFERED, HELD, WAITLIST):
+            async with context.db.begin() as session:
+                invitation = await get_member_invitation(salon_id, user_id, session=session)
+                await set_response(invitation, JOINED, session=session)
+        return
+    if action == "n":
+        await decline(update, context, salon_id)
+        return
+    async with context.db.begin() as session:
+        withdrawn = await stop_invitations(user_id, session=session)
+        invitation = await get_member_invitation(salon_id, user_id, session=session)
+        await set_response(invitation, STOPPED, session=session)
+    text = _("Done: I will not send you invitations any more. You can still see what is on "
+             "with /events.")  # fmt: skip
+    if withdrawn:
+        text += " " + _("Invitations already queued for you were withdrawn.")
+    await update.callback_query.answer()
+    await update.effective_message.reply_text(text)
+
+
+async def decline(update: Update, context: Context, salon_id: int) -> None:
+    """Not this time: record the decline (a `declined` signup) unless they are signed up."""
+    _ = context.gettext(update)
+    user_id = update.effective_user.id
+    async with context.db.begin() as session:
+        salon = await get_salon(salon_id, session=session)
+        signup = await add_decline(salon_id, user_id, session=session)
+        if signup is not None:
+            invitation = await get_member_invitation(salon_id, user_id, session=session)
+            await set_response(invitation, DECLINED_INVITE, session=session)
+    if signup is None:
+        text = _("You are signed up for «{title}». To give up your seat, send /leave {code}.")
+        await tell(update, text.format(title=salon.title, code=salon.short_code))
+        return
+    await update.callback_query.answer()
+    await update.effective_message.reply_text(_("Thanks for letting me know. Maybe next time!"))
