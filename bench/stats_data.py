@@ -239,7 +239,7 @@ def _write_signups(db, signups: pd.DataFrame, salon_ids: dict[int, int], stamp: 
 def _write_campaigns(db, community, salon_ids: dict[int, int], now: datetime, rng) -> int:
     events = community.events
     recent = events[(events["starts_at"] >= pd.Timestamp(now) - pd.Timedelta(days=90))]
-    # storage.invitations.SIGNED_UP: going, offered, waitlist, left ("maybe" is no signup).
+    # storage.models.salons.RESPONDED: going, offered, waitlist, left ("maybe" is no signup).
     signed = community.signups[community.signups["status"].isin(["yes", "waitlist"])]
     total = 0
     for campaign_id, (event_id, starts_at) in enumerate(
@@ -251,7 +251,7 @@ def _write_campaigns(db, community, salon_ids: dict[int, int], now: datetime, rn
         n = len(inv)
         holdout = inv["holdout"].to_numpy()
         probability = rng.beta(2, 8, n)
-        # What the campaigns tick stores (storage.stats_salons.measure_campaign).
+        # What the campaigns tick stores (bot.campaigns.uplift.measure_campaign).
         joined = inv["user_id"].isin(signed[signed["event_id"] == event_id]["user_id"]).to_numpy()
         uplift = uplift_interval(
             int((joined & ~holdout).sum()),

@@ -37,6 +37,7 @@ import bot.salons.manage as manage
 import bot.seats.handlers as signups
 import bot.seats.payment_handlers as payments
 import bot.stats.handlers as stats
+from bot import callbacks
 from bot.activity.buffer import FLUSH_SECONDS, ActivityBuffer
 from bot.common.config import Config
 from bot.common.context import BotData, Context
@@ -135,16 +136,20 @@ def register_organizers(app: Application, config: Config) -> None:
     app.add_handler(CommandHandler("salons", manage.list_salons, filters=private))
     app.add_handler(CommandHandler("here", attendance.here, filters=private))
     app.add_handler(CommandHandler("invite", invite.invite_command, filters=private))
-    app.add_handler(CallbackQueryHandler(invite.on_button, pattern=r"^I:(pv|go|no)(:|$)"))
-    app.add_handler(CallbackQueryHandler(invitations.on_button, pattern=r"^I:"))
-    app.add_handler(CallbackQueryHandler(manage.on_button, pattern=r"^S:(l|m|pub|drop|x|X)(:|$)"))
-    app.add_handler(CallbackQueryHandler(attendance.on_button, pattern=r"^S:(a|k|t):"))
-    app.add_handler(CallbackQueryHandler(stale_button, pattern=r"^S:"))
+    # Every button's pattern comes from bot.callbacks; the S: catch-all answers the rest.
+    for handler, pattern in (
+        (invite.on_button, callbacks.pattern(callbacks.INVITE, *invite.ORGANIZER_ACTIONS)),
+        (invitations.on_button, callbacks.pattern(callbacks.INVITE)),
+        (manage.on_button, callbacks.pattern(callbacks.SALON, *manage.ACTIONS)),
+        (attendance.on_button, callbacks.pattern(callbacks.SALON, *attendance.SHAPES)),
+        (stale_button, callbacks.pattern(callbacks.SALON)),
+        (stats.on_button, callbacks.pattern(callbacks.STATS)),
+    ):
+        app.add_handler(CallbackQueryHandler(handler, pattern=pattern))
     app.add_handler(CommandHandler("stats", stats.stats_command, filters=private))
     app.add_handler(CommandHandler("export", stats.export_command, filters=private))
     app.add_handler(CommandHandler(["stats", "export"], stats.group_stats,
                                    filters=filters.ChatType.GROUPS))  # fmt: skip
-    app.add_handler(CallbackQueryHandler(stats.on_button, pattern=r"^T:"))
     app.bot_data.deep_links["stats"] = stats.stats_deep_link
     app.job_queue.run_repeating(
         mark_no_shows_job, interval=config.schedule.tick_seconds, name="no_shows"
@@ -169,10 +174,13 @@ def register_members(app: Application, config: Config) -> None:
             filters=filters.ChatType.GROUPS,
         )
     )
-    app.add_handler(CallbackQueryHandler(signups.join_button, pattern=r"^J:"))
-    app.add_handler(CallbackQueryHandler(signups.leave_button, pattern=r"^L:"))
-    app.add_handler(CallbackQueryHandler(signups.claim_button, pattern=r"^C:"))
-    app.add_handler(CallbackQueryHandler(privacy.on_button, pattern=r"^P:"))
+    for prefix, handler in (
+        (callbacks.JOIN, signups.join_button),
+        (callbacks.LEAVE, signups.leave_button),
+        (callbacks.CLAIM, signups.claim_button),
+        (callbacks.PRIVACY, privacy.on_button),
+    ):
+        app.add_handler(CallbackQueryHandler(handler, pattern=callbacks.pattern(prefix)))
     app.add_handler(PollAnswerHandler(feedback.poll_answer))
     app.add_handler(PreCheckoutQueryHandler(payments.pre_checkout))
     app.add_handler(MessageHandler(filters.SUCCESSFUL_PAYMENT & private,

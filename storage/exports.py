@@ -21,7 +21,7 @@ from storage.models import (
 from storage.models.payments import REFUNDING
 from storage.models.salons import SALON_DRAFT
 from storage.salons import list_upcoming_salons
-from storage.stats_salons import list_campaign_uplifts, list_salon_funnels
+from storage.stats_salons import list_campaign_groups, list_salon_funnels
 
 MEMBER_COLUMNS = (
     "user_id",
@@ -314,7 +314,7 @@ async def list_signup_rows(community_id: int, *, session: AsyncSession) -> list[
 
 
 async def list_campaign_rows(community_id: int, *, session: AsyncSession) -> list[tuple]:
-    """Every campaign with its groups, their signups and the uplift verdict."""
+    """Every campaign with its groups and their signups (the uplift is computed by the bot)."""
     campaigns = {
         c.salon_id: c
         for c in await session.scalars(
@@ -324,28 +324,22 @@ async def list_campaign_rows(community_id: int, *, session: AsyncSession) -> lis
     salons = [s for s in await _salons(community_id, session) if s.id in campaigns]
     funnels = await list_salon_funnels(salons, session=session)
     rows = []
-    for result in await list_campaign_uplifts(funnels, session=session):
-        c, u = campaigns[result.salon_id], result.uplift
+    for groups in await list_campaign_groups(funnels, session=session):
+        c = campaigns[groups.salon_id]
         rows.append(
             (
                 c.id,
                 c.salon_id,
-                result.title,
+                groups.title,
                 c.status,
                 c.waves,
                 _iso(c.created_at),
                 _iso(c.finished_at),
                 c.finish_reason,
-                u.invited,
-                u.invited_signups,
-                u.holdout,
-                u.holdout_signups,
-                u.rate_invited,
-                u.rate_holdout,
-                u.uplift,
-                u.low,
-                u.high,
-                result.verdict,
+                groups.invited,
+                groups.invited_signups,
+                groups.holdout,
+                groups.holdout_signups,
             )
         )
     return sorted(rows)

@@ -1,4 +1,4 @@
-"""Invitations as members see them: answers to the buttons, uplift, what the message says."""
+"""Invitations as members see them: answers to the buttons, group counts, what it says."""
 
 from __future__ import annotations
 
@@ -8,16 +8,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from recommender.selection import Uplift, uplift_interval
 from storage.models import GroupMessage, Invitation, OutboxMessage, Salon, Signup, User
 from storage.models.campaigns import INV_CANCELLED, INV_PENDING
 from storage.models.outbox import CANCELLED, PENDING
-from storage.models.salons import DECLINED, GOING, HELD, LEFT, OFFERED, WAITLIST
-from storage.signups import ACTIVE, get_signup
+from storage.models.salons import DECLINED, GOING, RESPONDED, SIGNED_UP
+from storage.signups import get_signup
 from storage.types import utcnow
 
 # Responses that count as a signup when measuring uplift (a member who later left did sign up).
-SIGNED_UP = (GOING, OFFERED, HELD, WAITLIST, LEFT)
 
 
 async def get_invitation(invitation_id: int, *, session: AsyncSession) -> Invitation | None:
@@ -56,7 +54,7 @@ async def add_decline(
     """Record "not this time" as a `declined` signup; an active signup is left alone (None)."""
     now = now or utcnow()
     signup = await get_signup(salon_id, user_id, session=session)
-    if signup is not None and signup.status in ACTIVE:
+    if signup is not None and signup.status in SIGNED_UP:
         return None
     if signup is None:
         signup = Signup(salon_id=salon_id, user_id=user_id, status=DECLINED, source=source,
@@ -109,7 +107,7 @@ async def count_uplift_groups(
         .where(
             Signup.salon_id == Invitation.salon_id,
             Signup.user_id == Invitation.user_id,
-            Signup.status.in_(SIGNED_UP),
+            Signup.status.in_(RESPONDED),
         )
         .exists()
     )
@@ -121,12 +119,6 @@ async def count_uplift_groups(
     groups = {bool(h): GroupCounts(int(n), int(s)) for h, n, s in rows}
     empty = GroupCounts(0, 0)
     return groups.get(False, empty), groups.get(True, empty)
-
-
-async def get_campaign_uplift(campaign_id: int, *, session: AsyncSession) -> Uplift:
-    """Signup rate of invited minus holdout members, with Newcombe's 95 % interval."""
-    invited, holdout = await count_uplift_groups(campaign_id, session=session)
-    return uplift_interval(invited.signups, invited.members, holdout.signups, holdout.members)
 
 
 @dataclass(frozen=True)

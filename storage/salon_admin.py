@@ -11,18 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import OutboxMessage, Salon, Signup, User
 from storage.models.outbox import CANCELLED, KIND_REFUND, PENDING
 from storage.models.salons import (
-    GOING,
-    HELD,
-    OFFERED,
     SALON_CANCELLED,
     SALON_DRAFT,
     SALON_PUBLISHED,
-    WAITLIST,
+    SIGNED_UP,
 )
 from storage.types import utcnow
 
 # Members told about a change of time or a cancellation.
-SIGNED_UP = (GOING, OFFERED, HELD, WAITLIST)
 
 
 @dataclass(frozen=True)

@@ -24,18 +24,21 @@ from storage.models.salons import (
     SALON_CANCELLED,
     SALON_DRAFT,
     SALON_PUBLISHED,
+    SIGNED_UP,
     WAITLIST,
 )
 from storage.types import utcnow
 
-ACTIVE = (GOING, OFFERED, HELD, WAITLIST)
 DEFAULT_HOLD = timedelta(minutes=15)
+DEFAULT_OFFER_WINDOW = timedelta(hours=12)
+DEFAULT_MAX_HOLDS = 3
 # Outcomes of add_signup / cancel_signup / claim_offer.
 NOT_FOUND, CLOSED, ALREADY, NOT_SIGNED_UP, DONE, EXPIRED = (
     "not_found", "closed", "already", "not_signed_up", "done", "expired",
 )  # fmt: skip
 # Why signups are closed.
 CANCELLED, STARTED, DEADLINE, UNPUBLISHED = "cancelled", "started", "deadline", "unpublished"
+HOLDS_USED = "holds_used"  # the member let `max_holds` holds of this salon run out unpaid
 
 
 @dataclass
@@ -128,11 +131,17 @@ async def add_signup(
     now: datetime | None = None,
     source: str = "self",
     hold: timedelta = DEFAULT_HOLD,
+    max_holds: int = DEFAULT_MAX_HOLDS,
+    offer_window: timedelta = DEFAULT_OFFER_WINDOW,
 ) -> SignupResult:
     """Sign the member up: a seat if one is free and nobody waits, else the waitlist.
 
     For a paid salon the seat is `held` for `hold` while the member pays (the caller sends
     the invoice); `storage.holds` confirms it on payment or releases it when the hold ends.
+    A hold that ran out unpaid but was not yet released is renewed by joining again only
+    while nobody waits and the member has taken fewer than `max_holds` holds of this salon;
+    otherwise the seat is released (offered to the first in line: `offers`) and the member
+    joins the back of the line, or is refused (HOLDS_USED) when a new hold would be needed.
     """
     now = now or utcnow()
     salon = await lock_salon(salon_id, session=session)
@@ -146,19 +155,32 @@ async def add_signup(
         # The salon became free while they were paying: the seat they hold is simply theirs.
         existing.status, existing.offer_expires_at, existing.responded_at = GOING, None, now
         await session.flush()
-    elif existing is not None and existing.status == HELD and existing.offer_expires_at <= now:
-        # Not yet released by the tick: the seat is still theirs, so the hold starts anew.
-        existing.offer_expires_at = hold_ends(salon, now, hold)
-        await session.flush()
-    if existing is not None and existing.status in ACTIVE:
+    offers: list[Signup] = []
+    waiting = await _first_waiting(salon_id, session=session)
+    if existing is not None and existing.status == HELD and existing.offer_expires_at <= now:
+        # Not yet released by the tick. The seat stays theirs only if nobody waits for it and
+        # they have holds left; else it goes to the line first, as the tick would do.
+        if waiting is None and existing.holds_taken < max_holds:
+            existing.offer_expires_at = hold_ends(salon, now, hold)
+            existing.holds_taken += 1
+            await session.flush()
+        else:
+            existing.status, existing.responded_at, existing.offer_expires_at = LEFT, now, None
+            await session.flush()
+            await _change_seats(salon, -1, session=session)
+            offers = await offer_free_seats(
+                salon, session=session, offer_window=offer_window, now=now
+            )
+            waiting = await _first_waiting(salon_id, session=session)
+    if existing is not None and existing.status in SIGNED_UP:
         position = await get_waitlist_position(existing, session=session)
         return SignupResult(ALREADY, salon, existing.status, position, signup=existing)
+    holds_taken = existing.holds_taken if existing is not None else 0
+    if waiting is None and is_paid(salon) and holds_taken >= max_holds:
+        return SignupResult(CLOSED, salon, reason=HOLDS_USED, offers=offers)
     if existing is not None:
         # Someone who left (or declined) and comes back joins at the back of the line.
         await session.execute(delete(Signup).where(Signup.id == existing.id))
-    waiting = await session.scalar(
-        select(Signup.id).where(Signup.salon_id == salon_id, Signup.status == WAITLIST).limit(1)
-    )
     status = WAITLIST
     if waiting is None:
         # The salon row is locked, yet the seat is taken with a conditional UPDATE so the
@@ -184,12 +206,19 @@ async def add_signup(
         responded_at=now,
         waitlisted_at=now if status == WAITLIST else None,
         offer_expires_at=hold_ends(salon, now, hold) if status == HELD else None,
+        holds_taken=holds_taken + (status == HELD),
     )
     session.add(signup)
     await session.flush()
     await session.refresh(salon, ["going_count"])
     position = await get_waitlist_position(signup, session=session)
-    return SignupResult(DONE, salon, status, position, signup=signup)
+    return SignupResult(DONE, salon, status, position, offers=offers, signup=signup)
+
+
+async def _first_waiting(salon_id: int, *, session: AsyncSession) -> int | None:
+    return await session.scalar(
+        select(Signup.id).where(Signup.salon_id == salon_id, Signup.status == WAITLIST).limit(1)
+    )
 
 
 async def cancel_signup(
@@ -199,7 +228,7 @@ async def cancel_signup(
     session: AsyncSession,
     offer_window: timedelta,
     now: datetime | None = None,
-    only: tuple[str, ...] = ACTIVE,
+    only: tuple[str, ...] = SIGNED_UP,
 ) -> SignupResult:
     """Release the member's seat (or waitlist place); a freed seat is offered to the next.
 
@@ -211,7 +240,7 @@ async def cancel_signup(
     if salon is None:
         return SignupResult(NOT_FOUND)
     signup = await get_signup(salon_id, user_id, session=session)
-    if signup is None or signup.status not in ACTIVE or signup.status not in only:
+    if signup is None or signup.status not in SIGNED_UP or signup.status not in only:
         return SignupResult(NOT_SIGNED_UP, salon)
     if salon.status != SALON_CANCELLED and salon.starts_at <= now:
         return SignupResult(CLOSED, salon, signup.status, reason=STARTED)
@@ -274,6 +303,7 @@ async def claim_offer(
         return SignupResult(EXPIRED, salon, OFFERED)
     if is_paid(salon):
         signup.status, signup.offer_expires_at = HELD, hold_ends(salon, now, hold)
+        signup.holds_taken += 1
     else:
         signup.status, signup.offer_expires_at = GOING, None
     signup.responded_at = now
@@ -349,7 +379,7 @@ async def list_member_signups(
         .join(Salon, Salon.id == Signup.salon_id)
         .where(
             Signup.user_id == user_id,
-            Signup.status.in_(ACTIVE),
+            Signup.status.in_(SIGNED_UP),
             Salon.status == SALON_PUBLISHED,
             Salon.starts_at > now,
         )

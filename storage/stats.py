@@ -23,11 +23,11 @@ from storage.models.salons import SALON_CANCELLED, SALON_DRAFT
 from storage.revenue import Revenue, get_revenue
 from storage.runs import count_segments
 from storage.stats_salons import (
-    CampaignUplift,
+    CampaignGroups,
     ModelFigures,
     SalonFunnel,
     get_model_figures,
-    list_campaign_uplifts,
+    list_campaign_groups,
     list_salon_funnels,
 )
 from storage.types import utcnow
@@ -71,7 +71,9 @@ class CommunityStats:
     # Messages by local weekday (0 = Monday) and hour, over the period.
     heatmap: list[list[int]] = field(default_factory=lambda: [[0] * 24 for _ in range(7)])
     salons: list[SalonFunnel] = field(default_factory=list)
-    uplift: list[CampaignUplift] = field(default_factory=list)
+    campaigns: list[CampaignGroups] = field(default_factory=list)
+    # Each campaign's uplift: filled from `campaigns` by bot.campaigns.uplift.with_uplift.
+    uplift: list = field(default_factory=list)
     model: ModelFigures = field(default_factory=ModelFigures)
     revenue: Revenue = field(default_factory=Revenue)
 
@@ -156,7 +158,7 @@ async def get_community_stats(
         .order_by(Salon.starts_at, Salon.id)
     )
     stats.salons = await list_salon_funnels(list(salons), session=session)
-    stats.uplift = await list_campaign_uplifts(stats.salons, session=session)
+    stats.campaigns = await list_campaign_groups(stats.salons, session=session)
     stats.revenue = await get_revenue(community_id, since, session=session)
     stats.model = await get_model_figures(
         community_id, session=session, now=now, stale_after_days=stale_after_days

@@ -1,10 +1,11 @@
-"""/stats figures about salons and campaigns: the funnel, predicted turnout, uplift, the model.
+"""/stats figures about salons and campaigns: the funnel, predicted turnout, groups, the model.
 
 The signup side is one grouped query per call, covered by `ix_signups_salon_funnel` (no
 table row is visited). A campaign's side (group sizes, Σ p, signups per group) is measured
-by the campaigns tick (`measure_campaign`) and stored on the campaign, until a day after its
-salon started, after which it cannot change; a campaign without stored figures is measured
-live (covered by `ix_invitations_salon_user_holdout`).
+by the campaigns tick (`bot.campaigns.uplift.measure_campaign`) and stored on the campaign,
+until a day after its salon started, after which it cannot change; a campaign without stored
+figures is measured live (covered by `ix_invitations_salon_user_holdout`). The uplift itself
+is computed from these counts by `bot.campaigns.uplift`.
 """
 
 from __future__ import annotations
@@ -16,15 +17,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from recommender.selection import Uplift, uplift_interval
-from storage.campaigns import set_uplift
-from storage.invitations import SIGNED_UP, count_uplift_groups
 from storage.models import Campaign, Invitation, Salon, Signup
-from storage.models.salons import HOLDS_SEAT, WAITLIST
+from storage.models.salons import HOLDS_SEAT, RESPONDED, WAITLIST
 from storage.runs import get_latest_run
-
-# Verdicts on a campaign's uplift (see docs/stats.md).
-RAISED, LOWERED, UNCLEAR, NO_HOLDOUT = "raised", "lowered", "unclear", "no_holdout"
 
 
 @dataclass
@@ -70,36 +65,17 @@ class SalonFunnel:
         return data
 
 
-@dataclass
-class CampaignUplift:
-    """A campaign's signup rate against its holdout, with the verdict in plain words."""
+@dataclass(frozen=True)
+class CampaignGroups:
+    """A campaign's two groups, chosen to be invited and held out, and their signups."""
 
     campaign_id: int
     salon_id: int
     title: str
-    uplift: Uplift
-    verdict: str
-
-    def to_json(self) -> dict:
-        """Plain values for JSON."""
-        return {
-            "campaign_id": self.campaign_id,
-            "salon_id": self.salon_id,
-            "title": self.title,
-            **self.uplift.to_dict(),
-            "verdict": self.verdict,
-        }
-
-
-def uplift_verdict(uplift: Uplift) -> str:
-    """RAISED / LOWERED when the 95 % interval excludes 0, UNCLEAR when it includes 0."""
-    if uplift.low is None or uplift.high is None:
-        return NO_HOLDOUT
-    if uplift.low > 0:
-        return RAISED
-    if uplift.high < 0:
-        return LOWERED
-    return UNCLEAR
+    invited: int
+    invited_signups: int
+    holdout: int
+    holdout_signups: int
 
 
 @dataclass
@@ -197,22 +173,14 @@ async def _invitation_figures(
         funnels[salon_id].invited_signups, funnels[salon_id].holdout_signups = invited, holdout
 
 
-async def measure_campaign(campaign_id: int, *, session: AsyncSession, now: datetime) -> dict:
-    """Store (and return) the campaign's groups, their signups, the uplift and Σ p."""
-    invited, holdout = await count_uplift_groups(campaign_id, session=session)
+async def sum_campaign_probability(campaign_id: int, *, session: AsyncSession) -> float:
+    """Σ p: the signups the model expected of the members chosen to be invited."""
     predicted = await session.scalar(
         select(func.sum(Invitation.probability)).where(
             Invitation.campaign_id == campaign_id, Invitation.holdout.is_(False)
         )
     )
-    uplift = uplift_interval(invited.signups, invited.members, holdout.signups, holdout.members)
-    figures = {
-        **uplift.to_dict(),
-        "predicted_signups": float(predicted or 0.0),
-        "measured_at": now.isoformat(),
-    }
-    await set_uplift(campaign_id, figures, session=session)
-    return figures
+    return float(predicted or 0.0)
 
 
 async def list_campaigns_to_measure(*, session: AsyncSession, now: datetime) -> list[int]:
@@ -239,7 +207,7 @@ async def count_signups_by_group(
             Invitation,
             and_(Invitation.salon_id == Signup.salon_id, Invitation.user_id == Signup.user_id),
         )
-        .where(Signup.salon_id.in_(list(salon_ids)), Signup.status.in_(SIGNED_UP))
+        .where(Signup.salon_id.in_(list(salon_ids)), Signup.status.in_(RESPONDED))
         .group_by(Signup.salon_id, Invitation.holdout)
     )
     groups: dict[int, list[int]] = {}
@@ -248,12 +216,12 @@ async def count_signups_by_group(
     return {k: (v[0], v[1]) for k, v in groups.items()}
 
 
-async def list_campaign_uplifts(
+async def list_campaign_groups(
     funnels: Sequence[SalonFunnel], *, session: AsyncSession
-) -> list[CampaignUplift]:
-    """The uplift of each of these salons' campaigns (salons without one are skipped).
+) -> list[CampaignGroups]:
+    """The groups of each of these salons' campaigns (salons without one are skipped).
 
-    Intention to treat, as `storage.invitations.get_campaign_uplift`: everyone chosen counts.
+    Intention to treat, as `storage.invitations.count_uplift_groups`: everyone chosen counts.
     """
     by_salon = {f.salon_id: f for f in funnels}
     if not by_salon:
@@ -262,15 +230,19 @@ async def list_campaign_uplifts(
         select(Campaign.id, Campaign.salon_id).where(Campaign.salon_id.in_(list(by_salon)))
     )
     found = {salon_id: campaign_id for campaign_id, salon_id in campaigns}
-    result = []
-    for salon_id, f in by_salon.items():
-        if salon_id not in found:
-            continue
-        uplift = uplift_interval(f.invited_signups, f.invited, f.holdout_signups, f.holdout)
-        result.append(
-            CampaignUplift(found[salon_id], salon_id, f.title, uplift, uplift_verdict(uplift))
-        )
-    return result
+    return [
+        CampaignGroups(
+            found[salon_id],
+            salon_id,
+            f.title,
+            f.invited,
+            f.invited_signups,
+            f.holdout,
+            f.holdout_signups,
+        )  # fmt: skip
+        for salon_id, f in by_salon.items()
+        if salon_id in found
+    ]
 
 
 async def get_model_figures(

@@ -19,7 +19,7 @@ async def test_a_payment_is_recorded_through_a_short_database_outage(
 ):
     from sqlalchemy.exc import OperationalError
 
-    import bot.seats.payment_handlers as handler
+    import bot.seats.service as handler
 
     real, failures = handler.settle_payment, []
 
@@ -46,7 +46,7 @@ async def test_a_payment_that_outlasts_the_retries_is_replayed_until_recorded(
 ):
     from sqlalchemy.exc import OperationalError
 
-    import bot.seats.payment_handlers as handler
+    import bot.seats.service as handler
 
     real, down = handler.settle_payment, [True]
 
@@ -98,7 +98,7 @@ async def test_two_processes_settling_one_charge_at_once_record_it_once(app, fak
 async def test_a_refused_invoice_releases_the_hold_but_never_a_seat_paid_meanwhile(
     app, fake_request, db, monkeypatch
 ):
-    import bot.seats.handlers as signup_handlers
+    import bot.seats.replies as signup_handlers
 
     salon = await paid_salon(db, capacity=1, price=50)
     fake_request.api.fail("sendInvoice", 400, "Bad Request: CURRENCY_TOTAL_AMOUNT_INVALID",

@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.salons.access import parse_callback
 from bot.salons.input import (
     InputError,
     check_deadline,
@@ -51,14 +50,3 @@ def test_deadline_rules():
     for deadline in (now - timedelta(minutes=1), start + timedelta(minutes=1)):
         with pytest.raises(InputError):
             check_deadline(deadline, start, now)
-
-
-@pytest.mark.parametrize(
-    ("data", "parsed"),
-    [("S:m:12", ("m", [12])), ("S:l", ("l", [])), ("S:t:5:-1001:0", ("t", [5, -1001, 0])),
-     ("S:m:x", None), ("S:m:1;DROP", None), ("X:m:1", None), ("S:m:" + "9" * 20, None),
-     ("S:m:9223372036854775808", None), ("S:toolongaction:1", None), ("", None), (None, None),
-     ("S:m:1:" + ":".join(["1"] * 40), None)],
-)  # fmt: skip
-def test_callback_data_is_parsed_strictly(data, parsed):
-    assert parse_callback(data) == parsed

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
+from bot.campaigns.uplift import get_campaign_uplift
 from storage.campaigns import (
     CampaignParams,
     PlannedInvitation,
@@ -15,7 +16,7 @@ from storage.campaigns import (
     get_salon_campaign,
 )
 from storage.frames_campaigns import candidates_frame, invitations_frame
-from storage.invitations import add_decline, get_campaign_uplift, stop_invitations
+from storage.invitations import add_decline, stop_invitations
 from storage.models import OutboxMessage, Signup, User
 from storage.models.salons import DECLINED, GOING, LEFT
 from storage.outbox import claim_due, mark_failed, mark_sent, recover_in_flight

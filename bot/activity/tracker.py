@@ -15,14 +15,13 @@ from telegram import (
     MessageReactionUpdated,
     ReactionType,
     Update,
-    User,
 )
 
 from bot.activity.buffer import ActivityBuffer
 from bot.common.context import Context
+from bot.common.users import user_info
 from storage.events import MemberEvent, MessageEvent, ReactionCountEvent, ReactionEvent
 from storage.models.activity import JOIN, LEAVE
-from storage.users import UserInfo
 
 # Message content attributes, most common first; the first one set names the message's kind
 # (`animation` before `document` and `venue` before `location`: those messages carry both).
@@ -30,14 +29,6 @@ KINDS = ("text", "photo", "sticker", "voice", "video_note", "video", "animation"
          "document", "poll", "venue", "location", "contact", "dice", "game", "story",
          "paid_media", "invoice")  # fmt: skip
 MEMBER_STATUSES = {ChatMember.MEMBER, ChatMember.ADMINISTRATOR, ChatMember.OWNER}
-
-
-def user_info(user: User) -> UserInfo:
-    """Plain values about a Telegram user."""
-    return UserInfo(
-        user.id, user.first_name or "", user.last_name, user.username, user.language_code,
-        user.is_bot,
-    )  # fmt: skip
 
 
 def message_kind(message: Message) -> str | None:

@@ -7,9 +7,10 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
+from bot import callbacks
 from bot.common.context import Context
 from bot.common.formatting import local_time
-from bot.salons.access import STALE_BUTTON, managed_salon, parse_callback, tell
+from bot.salons.access import STALE_BUTTON, managed_salon, tell
 from bot.salons.organizer_texts import MAX_MESSAGE
 from storage.attendance import (
     CHECKIN_OPENS_BEFORE,
@@ -24,15 +25,18 @@ logger = logging.getLogger(__name__)
 PAGE = 30
 
 
+# The S: actions on_button takes, with how many numbers each carries (app.py's pattern).
+SHAPES = {"a": (1,), "k": (1, 2), "t": (3,)}
+
+
 async def on_button(update: Update, context: Context) -> None:
     """S:a:<salon> (attendees), S:k:<salon>[:<page>] (check-in list; the salon card's button
     has no page), S:t:<salon>:<user>:<page>."""
-    parsed = parse_callback(update.callback_query.data)
-    shapes = {"a": (1,), "k": (1, 2), "t": (3,)}
-    if parsed is None or len(parsed[1]) not in shapes.get(parsed[0], ()):
+    parsed = callbacks.parse(update.callback_query.data, callbacks.SALON)
+    if parsed is None or len(parsed.numbers) not in SHAPES.get(parsed.action, ()):
         await tell(update, context.gettext(update)(STALE_BUTTON))
         return
-    action, numbers = parsed
+    action, numbers = parsed.action, parsed.numbers
     if action == "a":
         await show_attendees(update, context, numbers[0])
     elif action == "k":
@@ -65,7 +69,7 @@ async def show_attendees(update: Update, context: Context, salon_id: int) -> Non
     text = "\n".join(lines)
     if len(text) > MAX_MESSAGE:
         text = text[: MAX_MESSAGE - 2] + "\n…"
-    back = InlineKeyboardButton("« " + _("Back"), callback_data=f"S:m:{salon.id}")
+    back = InlineKeyboardButton("« " + _("Back"), callback_data=callbacks.salon("m", salon.id))
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(text, reply_markup=InlineKeyboardMarkup([[back]]))
 
@@ -116,16 +120,22 @@ async def _checkin_page(context: Context, update: Update, salon, page: int):
     page = min(max(page, 0), pages - 1)
     rows = [
         [InlineKeyboardButton(f"{'✅' if p.attended else '⬜'} {p.name}"[:60],
-                              callback_data=f"S:t:{salon.id}:{p.user_id}:{page}")]
+                              callback_data=callbacks.salon("t", salon.id, p.user_id, page))]
         for p in going[page * PAGE : (page + 1) * PAGE]
     ]  # fmt: skip
     nav = []
     if page > 0:
-        nav.append(InlineKeyboardButton("◀", callback_data=f"S:k:{salon.id}:{page - 1}"))
+        nav.append(
+            InlineKeyboardButton("◀", callback_data=callbacks.salon("k", salon.id, page - 1))
+        )
     if page < pages - 1:
-        nav.append(InlineKeyboardButton("▶", callback_data=f"S:k:{salon.id}:{page + 1}"))
+        nav.append(
+            InlineKeyboardButton("▶", callback_data=callbacks.salon("k", salon.id, page + 1))
+        )
     rows += [nav] if nav else []
-    rows.append([InlineKeyboardButton("« " + _("Back"), callback_data=f"S:m:{salon.id}")])
+    rows.append(
+        [InlineKeyboardButton("« " + _("Back"), callback_data=callbacks.salon("m", salon.id))]
+    )
     came = sum(1 for p in going if p.attended)
     text = _("Check-in for “{title}”: {came} of {going} here. Tap a name to mark it.").format(
         title=salon.title, came=came, going=len(going)

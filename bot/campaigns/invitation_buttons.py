@@ -4,32 +4,31 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.campaigns.invite import parse_invite_callback
+from bot import callbacks
 from bot.common.context import Context
+from bot.common.users import user_info
 from bot.salons.access import STALE_BUTTON, tell
-from bot.seats.handlers import join
+from bot.seats import replies, service
 from storage.invitations import (
     add_decline,
     get_member_invitation,
     set_response,
     stop_invitations,
 )
-from storage.models.campaigns import DECLINED_INVITE, JOINED, STOPPED
-from storage.models.salons import GOING, HELD, OFFERED, WAITLIST
+from storage.models.campaigns import DECLINED_INVITE, STOPPED
 from storage.salons import get_salon
-from storage.signups import DONE
 
 MEMBER_ACTIONS = ("j", "n", "x")
 
 
 async def on_button(update: Update, context: Context) -> None:
     """A member's answer to an invitation; re-checks that the invitation is theirs."""
-    parsed = parse_invite_callback(update.callback_query.data)
+    parsed = callbacks.parse(update.callback_query.data, callbacks.INVITE)
     _ = context.gettext(update)
-    if parsed is None or parsed[0] not in MEMBER_ACTIONS or len(parsed[1]) != 1:
+    if parsed is None or parsed.action not in MEMBER_ACTIONS or len(parsed.numbers) != 1:
         await tell(update, _(STALE_BUTTON))
         return
-    action, (salon_id,) = parsed
+    action, (salon_id,) = parsed.action, parsed.numbers
     user_id = update.effective_user.id
     # Untrusted data: the press counts only if this member was invited to this salon.
     async with context.db.begin() as session:
@@ -38,11 +37,10 @@ async def on_button(update: Update, context: Context) -> None:
         await tell(update, _("This invitation is not valid for you."))
         return
     if action == "j":
-        result = await join(update, context, salon_id=salon_id, source="invitation")
-        if result.outcome == DONE or result.status in (GOING, OFFERED, HELD, WAITLIST):
-            async with context.db.begin() as session:
-                invitation = await get_member_invitation(salon_id, user_id, session=session)
-                await set_response(invitation, JOINED, session=session)
+        user = user_info(update.effective_user)
+        result = await service.join(context.db, context.config, user, salon_id,
+                                    source="invitation")  # fmt: skip
+        await replies.tell_joined(update, context, result)
         return
     if action == "n":
         await decline(update, context, salon_id)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import re
-
 from telegram import Update
 
+from bot import callbacks
 from bot.campaigns.service import ensure_scores, preview, segment_names, start_campaign
 from bot.campaigns.texts import Audience, audience_from, preview_keyboard, preview_text
 from bot.common.context import Context
@@ -24,18 +23,7 @@ USAGE = N_(
     "audience: min=0.2 (minimum probability), max=50 (at most 50 invitations), "
     "segments=core,lurkers."
 )
-# "I:<action>[:<integer>]*": invitation buttons, organizer (pv, go, no) and member (j, n, x).
-_CALLBACK_RE = re.compile(r"^I:([a-z]{1,3})((?::\d{1,19})*)$")
-_MAX_ID = 2**63 - 1
-
-
-def parse_invite_callback(data: str | None) -> tuple[str, list[int]] | None:
-    """('action', [numbers]) from 'I:action:1:2', or None for anything malformed."""
-    match = _CALLBACK_RE.match(data or "")
-    if match is None or len((data or "").encode()) > 64:
-        return None
-    numbers = [int(n) for n in match.group(2).split(":") if n]
-    return (match.group(1), numbers) if all(n <= _MAX_ID for n in numbers) else None
+ORGANIZER_ACTIONS = {"pv": 4, "go": 4, "no": 1}  # action -> how many numbers it carries
 
 
 def parse_audience(args: list[str]) -> Audience:
@@ -135,12 +123,11 @@ async def show_preview(update: Update, context: Context, salon: Salon, audience:
 async def on_button(update: Update, context: Context) -> None:
     """I:pv (narrow), I:go (send), I:no (cancel): re-checks the organizer on every press."""
     _ = context.gettext(update)
-    parsed = parse_invite_callback(update.callback_query.data)
-    shapes = {"pv": 4, "go": 4, "no": 1}
-    if parsed is None or len(parsed[1]) != shapes.get(parsed[0], -1):
+    parsed = callbacks.parse(update.callback_query.data, callbacks.INVITE)
+    if parsed is None or len(parsed.numbers) != ORGANIZER_ACTIONS.get(parsed.action, -1):
         await tell(update, _(STALE_BUTTON))
         return
-    action, numbers = parsed
+    action, numbers = parsed.action, parsed.numbers
     found = await managed_salon(update, context, numbers[0])
     if found is None:
         return

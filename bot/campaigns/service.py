@@ -17,6 +17,7 @@ import pandas as pd
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.campaigns.texts import Audience, PreviewFigures, invitation_payload
+from bot.campaigns.uplift import measure_campaign
 from bot.common.config import Config
 from bot.models.training import score_salon
 from bot.salons.member_texts import member_language
@@ -46,7 +47,7 @@ from storage.models import Campaign, Salon
 from storage.models.salons import SALON_PUBLISHED
 from storage.salons import get_salon
 from storage.send_hours import list_hour_counts
-from storage.stats_salons import list_campaigns_to_measure, measure_campaign
+from storage.stats_salons import list_campaigns_to_measure
 from storage.types import utcnow
 
 logger = logging.getLogger(__name__)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot import callbacks
 from bot.common.config import Config
 from bot.common.formatting import local_time
 from bot.common.i18n import translations
@@ -42,11 +43,11 @@ def why_line(config: Config, salon: Salon, language: str, kind: str, detail: str
 def invitation_keyboard(salon: Salon, language: str) -> InlineKeyboardMarkup:
     """Join / Not this time / Stop invitations (`I:j|n|x:<salon id>`)."""
     _ = translations(language).gettext
-    return InlineKeyboardMarkup([
-        [InlineKeyboardButton("✅ " + _("Join"), callback_data=f"I:j:{salon.id}"),
-         InlineKeyboardButton(_("Not this time"), callback_data=f"I:n:{salon.id}")],
-        [InlineKeyboardButton(_("Stop invitations"), callback_data=f"I:x:{salon.id}")],
-    ])  # fmt: skip
+    no_data, stop_data = callbacks.invite("n", salon.id), callbacks.invite("x", salon.id)
+    join = InlineKeyboardButton("✅ " + _("Join"), callback_data=callbacks.invite("j", salon.id))
+    not_now = InlineKeyboardButton(_("Not this time"), callback_data=no_data)
+    stop = InlineKeyboardButton(_("Stop invitations"), callback_data=stop_data)
+    return InlineKeyboardMarkup([[join, not_now], [stop]])
 
 
 def invitation_payload(
@@ -86,7 +87,8 @@ class Audience:
     def data(self, action: str, salon_id: int, names: list[str]) -> str:
         """Callback data `I:<action>:<salon>:<min %>:<max>:<mask>` for this audience."""
         top = self.max_invitations or 0
-        return f"I:{action}:{salon_id}:{round(self.min_probability * 100)}:{top}:{self.mask(names)}"
+        percent = round(self.min_probability * 100)
+        return callbacks.invite(action, salon_id, percent, top, self.mask(names))
 
 
 def audience_from(numbers: list[int], names: list[str]) -> Audience | None:
@@ -195,5 +197,7 @@ def preview_keyboard(
         data = after.data("pv", salon.id, names)
         toggles.append(InlineKeyboardButton(f"{mark} {name}"[:30], callback_data=data))
     rows += [toggles[i : i + 3] for i in range(0, len(toggles), 3)]
-    rows.append([InlineKeyboardButton("❌ " + _("Cancel"), callback_data=f"I:no:{salon.id}")])
+    rows.append(
+        [InlineKeyboardButton("❌ " + _("Cancel"), callback_data=callbacks.invite("no", salon.id))]
+    )
     return InlineKeyboardMarkup(rows)

@@ -7,6 +7,7 @@ import asyncio
 import json
 from pathlib import Path
 
+from bot.campaigns.uplift import with_uplift
 from bot.cli.models import CliError, _community_ids, _with_db
 from bot.common.config import load_config
 from storage.stats import MAX_DAYS
@@ -36,7 +37,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
                 stale_after_days=config.models.stale_after_days,
             )
 
-    stats = asyncio.run(_with_db(config, work))
+    stats = with_uplift(asyncio.run(_with_db(config, work)))
     if args.charts:
         folder = Path(args.charts)
         folder.mkdir(parents=True, exist_ok=True)

@@ -206,6 +206,8 @@ class PaymentsConfig(_Section):
     provider_token: str = Field("", repr=False)
     default_currency: str = "XTR"
     hold_minutes: float = Field(15.0, gt=0, le=24 * 60)
+    # Holds one member may take on one salon's seats without paying (a renewal counts).
+    max_holds: int = Field(3, ge=1, le=100)
     refund_deadline_hours: float = Field(24.0, ge=0)
     refund_report_after: int = Field(5, ge=1, le=100)
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.campaigns.uplift import get_campaign_uplift
 from bot.demo.driver import Demo, button_with
 from bot.sandbox.server import Call
 from storage.attendance import list_attendees
-from storage.invitations import get_campaign_uplift
 from storage.models.salons import GOING, WAITLIST
 from storage.salons import get_salon
 

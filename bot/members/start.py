@@ -2,36 +2,20 @@
 
 from __future__ import annotations
 
-import re
-
 from telegram import Update
 
 from bot.common.context import Context
 from bot.common.roles import is_organizer
+from bot.common.users import PAYLOAD_RE, user_info
 from bot.members.commands import commands_for
-from storage.users import UserInfo, mark_started, upsert_user
-
-PAYLOAD_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-
-
-def user_info(update: Update) -> UserInfo:
-    """Plain values about the user behind an update."""
-    user = update.effective_user
-    return UserInfo(
-        id=user.id,
-        first_name=user.first_name or "",
-        last_name=user.last_name,
-        username=user.username,
-        language_code=user.language_code,
-        is_bot=user.is_bot,
-    )
+from storage.users import mark_started, upsert_user
 
 
 async def start(update: Update, context: Context) -> None:
     """Register the user as reachable, then follow a deep-link payload if there is one."""
     _ = context.gettext(update)
     async with context.db.begin() as session:
-        await upsert_user(user_info(update), session=session)
+        await upsert_user(user_info(update.effective_user), session=session)
         await mark_started(update.effective_user.id, session=session)
     payload = context.args[0] if context.args else ""
     if payload:

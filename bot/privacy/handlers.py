@@ -6,11 +6,11 @@ Callback data carries no ids: every button acts on the data of whoever pressed i
 from __future__ import annotations
 
 import json
-import re
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.error import BadRequest
 
+from bot import callbacks
 from bot.common.context import Context
 from bot.common.i18n import N_
 from bot.salons.access import STALE_BUTTON
@@ -25,8 +25,7 @@ from storage.privacy import (
     set_tracking,
 )
 
-# P:see | P:trk:0|1 | P:inv:0|1 | P:del | P:del:yes | P:del:no
-_CALLBACK_RE = re.compile(r"^P:(see|trk:[01]|inv:[01]|del|del:yes|del:no)$")
+_ACTIONS = {"see", "trk:0", "trk:1", "inv:0", "inv:1", "del", "del:yes", "del:no"}
 
 EXPLAIN = N_(
     "Your data and your choices\n\n"
@@ -49,16 +48,20 @@ ON, OFF = N_("on"), N_("off")
 
 
 def _keyboard(_, tracking: bool, invitations: bool) -> InlineKeyboardMarkup:
-    track = (_("Resume tracking"), "P:trk:1") if not tracking else (_("Stop tracking"), "P:trk:0")
+    track = (
+        (_("Resume tracking"), callbacks.privacy("trk", 1))
+        if not tracking
+        else (_("Stop tracking"), callbacks.privacy("trk", 0))
+    )
     invite = (
-        (_("Resume invitations"), "P:inv:1")
+        (_("Resume invitations"), callbacks.privacy("inv", 1))
         if not invitations
-        else (_("Stop invitations"), "P:inv:0")
+        else (_("Stop invitations"), callbacks.privacy("inv", 0))
     )
     rows = [
-        [(_("See my data"), "P:see")],
+        [(_("See my data"), callbacks.privacy("see"))],
         [invite, track],
-        [(_("Delete my data"), "P:del")],
+        [(_("Delete my data"), callbacks.privacy("del"))],
     ]
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
@@ -96,22 +99,22 @@ async def on_button(update: Update, context: Context) -> None:
     """A press of a /privacy button; acts only on the presser's own data."""
     query = update.callback_query
     _ = context.gettext(update)
-    match = _CALLBACK_RE.match(query.data or "")
-    if match is None:
+    parsed = callbacks.parse(query.data, callbacks.PRIVACY)
+    action = parsed and ":".join([parsed.action, *map(str, parsed.numbers)])
+    if action not in _ACTIONS:
         await query.answer(_(STALE_BUTTON), show_alert=True)
         return
-    action = match.group(1)
     user_id = update.effective_user.id
     if action == "see":
         await _send_export(update, context)
         return
     if action == "del":
         await query.answer()
-        await _edit(update, _("Delete everything I store about you? This cannot be undone."),
-                    InlineKeyboardMarkup([[
-                        InlineKeyboardButton(_("Yes, delete my data"), callback_data="P:del:yes"),
-                        InlineKeyboardButton(_("No, keep it"), callback_data="P:del:no"),
-                    ]]))  # fmt: skip
+        yes_data = callbacks.privacy("del:yes")
+        yes = InlineKeyboardButton(_("Yes, delete my data"), callback_data=yes_data)
+        no = InlineKeyboardButton(_("No, keep it"), callback_data=callbacks.privacy("del:no"))
+        question = _("Delete everything I store about you? This cannot be undone.")
+        await _edit(update, question, InlineKeyboardMarkup([[yes, no]]))
         return
     if action == "del:yes":
         await _delete(update, context)
@@ -171,7 +174,7 @@ async def _delete(update: Update, context: Context) -> None:
         "else's unless you press Stop tracking below (then I keep only your id and that choice)."
     ).format(rows=count_deleted(counts))
     markup = InlineKeyboardMarkup(
-        [[InlineKeyboardButton(_("Stop tracking"), callback_data="P:trk:0")]]
+        [[InlineKeyboardButton(_("Stop tracking"), callback_data=callbacks.privacy("trk", 0))]]
     )
     await _edit(update, text, markup)
 

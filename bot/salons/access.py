@@ -1,8 +1,6 @@
-"""Who may manage which salon, and reading untrusted `S:` callback data."""
+"""Who may manage which salon; the answers organizers get to a refused or stale button."""
 
 from __future__ import annotations
-
-import re
 
 from telegram import InlineKeyboardMarkup, Update
 
@@ -13,23 +11,9 @@ from bot.common.roles import organizer_communities
 from storage.models import Salon
 from storage.salons import get_managed_salon
 
-# "S:<action>[:<integer>]*", nothing else: anything a client sends is checked here first.
-_CALLBACK_RE = re.compile(r"^S:([A-Za-z]{1,8})((?::-?\d{1,19})*)$")
-_MAX_ID = 2**63 - 1
 NOT_ORGANIZER = N_("Only organizers of a community can do that.")
 NOT_YOURS = N_("That salon does not exist, or you do not organize its community.")
 STALE_BUTTON = N_("This button is no longer valid.")
-
-
-def parse_callback(data: str | None) -> tuple[str, list[int]] | None:
-    """('action', [numbers]) from 'S:action:1:2', or None for anything malformed."""
-    match = _CALLBACK_RE.match(data or "")
-    if match is None or len((data or "").encode()) > 64:
-        return None
-    numbers = [int(n) for n in match.group(2).split(":") if n]
-    if any(abs(n) > _MAX_ID for n in numbers):
-        return None
-    return match.group(1), numbers
 
 
 async def tell(

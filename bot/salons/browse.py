@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
+from bot import callbacks
 from bot.common.context import Context
 from bot.common.formatting import local_time
-from bot.members.start import PAYLOAD_RE
+from bot.common.users import PAYLOAD_RE
 from bot.salons.member_texts import community_zone, salon_details, short_title
 from storage.models.salons import GOING, HELD, OFFERED
 from storage.salons import list_upcoming_salons
@@ -38,7 +39,7 @@ async def show_events(update: Update, context: Context) -> None:
             salon_details(context.config, salon, language) + f"\n/join {salon.short_code}"
         )
         label = _("Join: {title}").format(title=short_title(salon))
-        buttons.append([InlineKeyboardButton(label, callback_data=f"J:{salon.id}")])
+        buttons.append([InlineKeyboardButton(label, callback_data=callbacks.join(salon.id))])
     await update.effective_message.reply_text(
         "\n\n".join(blocks), reply_markup=InlineKeyboardMarkup(buttons)
     )
@@ -66,22 +67,22 @@ async def my_salons(update: Update, context: Context) -> None:
         salon, signup = item.salon, item.signup
         if signup.status == GOING:
             status = _("✅ You are going.")
-            button = (_("Leave: {title}"), f"L:{salon.id}")
+            button = (_("Leave: {title}"), callbacks.leave(salon.id))
         elif signup.status == OFFERED:
             until = local_time(signup.offer_expires_at, community_zone(context.config, salon)[0],
                                language)  # fmt: skip
             status = _("🎟 A seat is offered to you until {time}.").format(time=until)
-            button = (_("Claim: {title}"), f"C:{salon.id}")
+            button = (_("Claim: {title}"), callbacks.claim(salon.id))
         elif signup.status == HELD:
             until = local_time(signup.offer_expires_at, community_zone(context.config, salon)[0],
                                language)  # fmt: skip
             status = _("💳 A seat is held for you until {time}: pay to confirm it.").format(
                 time=until
             )
-            button = (_("Pay: {title}"), f"J:{salon.id}")
+            button = (_("Pay: {title}"), callbacks.join(salon.id))
         else:
             status = _("⏳ Waitlist: number {position} in line.").format(position=item.position)
-            button = (_("Leave: {title}"), f"L:{salon.id}")
+            button = (_("Leave: {title}"), callbacks.leave(salon.id))
         blocks.append(salon_details(context.config, salon, language) + "\n" + status)
         text = button[0].format(title=short_title(salon))
         buttons.append([InlineKeyboardButton(text, callback_data=button[1])])

@@ -16,12 +16,13 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
+from bot import callbacks
 from bot.common.config import CommunityConfig, PaymentsConfig
 from bot.common.context import Context
 from bot.common.i18n import N_
 from bot.common.roles import organizer_communities
-from bot.salons.access import NOT_ORGANIZER, parse_callback, send
-from bot.salons.edit import EDIT, NEW_VALUE, apply_new_value, ask_new_value
+from bot.salons.access import NOT_ORGANIZER, send
+from bot.salons.edit import EDIT, NEW_VALUE, PROMPTS, apply_new_value, ask_new_value
 from bot.salons.input import (
     MAX_DESCRIPTION,
     MAX_LOCATION,
@@ -109,7 +110,8 @@ async def new_salon(update: Update, context: Context) -> int:
     context.user_data[DRAFT] = draft
     if len(communities) > 1:
         buttons = [
-            [InlineKeyboardButton(c.title, callback_data=f"S:n:{c.chat_id}")] for c in communities
+            [InlineKeyboardButton(c.title, callback_data=callbacks.salon("n", c.chat_id))]
+            for c in communities
         ]
         await update.effective_message.reply_text(
             _("Which community is this salon for?"), reply_markup=InlineKeyboardMarkup(buttons)
@@ -122,9 +124,9 @@ async def new_salon(update: Update, context: Context) -> int:
 async def choose_community(update: Update, context: Context) -> int | None:
     """A community button: only one the user organizes counts (the data is untrusted)."""
     _ = context.gettext(update)
-    parsed = parse_callback(update.callback_query.data)
+    parsed = callbacks.numbers_of(update.callback_query.data, callbacks.SALON, "n", 1)
     communities = await organizer_communities(context, update.effective_user.id)
-    chosen = next((c for c in communities if parsed and [c.chat_id] == parsed[1]), None)
+    chosen = next((c for c in communities if parsed == (c.chat_id,)), None)
     if chosen is None or DRAFT not in context.user_data:
         await update.callback_query.answer(_(NOT_ORGANIZER), show_alert=True)
         return None
@@ -144,7 +146,7 @@ async def _next(update: Update, context: Context, index: int) -> int:
     community = context.config.community(draft["community_id"])
     markup = None
     if step.optional:
-        skip = InlineKeyboardButton("⏭ " + _("Skip"), callback_data=f"S:skip:{index}")
+        skip = InlineKeyboardButton("⏭ " + _("Skip"), callback_data=callbacks.salon("skip", index))
         markup = InlineKeyboardMarkup([[skip]])
     question = _(step.question).format(
         timezone=community.timezone, example=price_example(context.config.payments)
@@ -233,24 +235,30 @@ async def cancel(update: Update, context: Context) -> int:
     return END
 
 
+EDIT_PATTERN = callbacks.pattern(callbacks.SALON, *PROMPTS)
+
+
 def salon_conversation() -> ConversationHandler:
     """/newsalon and the Edit buttons: one dialogue at a time (/cancel aborts, entries restart)."""
     text = filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE
     states = {
-        CHOOSE_COMMUNITY: [CallbackQueryHandler(choose_community, pattern=r"^S:n:")],
+        CHOOSE_COMMUNITY: [
+            CallbackQueryHandler(choose_community, pattern=callbacks.pattern(callbacks.SALON, "n"))
+        ],
         NEW_VALUE: [MessageHandler(text, apply_new_value)],
     }
     for index, step in enumerate(STEPS):
         states[index] = [MessageHandler(text, _answer(index))]
         if step.optional:
-            states[index].append(CallbackQueryHandler(_skip(index), pattern=rf"^S:skip:{index}$"))
+            skip = callbacks.exactly(callbacks.salon("skip", index))
+            states[index].append(CallbackQueryHandler(_skip(index), pattern=skip))
     # Tracking per chat and user (not per message) is what we want; PTB warns about it anyway.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PTBUserWarning)
         return ConversationHandler(
             entry_points=[
                 CommandHandler("newsalon", new_salon, filters=filters.ChatType.PRIVATE),
-                CallbackQueryHandler(ask_new_value, pattern=r"^S:e[tnlcp]:"),
+                CallbackQueryHandler(ask_new_value, pattern=EDIT_PATTERN),
             ],
             states=states,
             fallbacks=[CommandHandler("cancel", cancel)],

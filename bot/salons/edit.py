@@ -11,10 +11,11 @@ from datetime import datetime
 from telegram import Update
 from telegram.ext import ConversationHandler
 
+from bot import callbacks
 from bot.common.config import CommunityConfig, Config
 from bot.common.context import Context
 from bot.common.i18n import N_
-from bot.salons.access import STALE_BUTTON, managed_salon, parse_callback, tell
+from bot.salons.access import STALE_BUTTON, managed_salon, tell
 from bot.salons.changes import MOVED, enqueue_notices, refresh_announcement
 from bot.salons.input import (
     MAX_LOCATION,
@@ -52,21 +53,21 @@ PROMPTS = {
 async def ask_new_value(update: Update, context: Context) -> int:
     """An Edit button: check the organizer and the salon, then ask for the new value."""
     _ = context.gettext(update)
-    parsed = parse_callback(update.callback_query.data)
-    if parsed is None or parsed[0] not in PROMPTS or len(parsed[1]) != 1:
+    parsed = callbacks.parse(update.callback_query.data, callbacks.SALON)
+    if parsed is None or parsed.action not in PROMPTS or len(parsed.numbers) != 1:
         await tell(update, _(STALE_BUTTON))
         return END
-    found = await managed_salon(update, context, parsed[1][0])
+    found = await managed_salon(update, context, parsed.numbers[0])
     if found is None:
         return END
     salon, community = found
     if salon.status == SALON_CANCELLED or salon.starts_at <= utcnow():
         await tell(update, _("This salon is cancelled or has started; it cannot be edited."))
         return END
-    context.user_data[EDIT] = {"salon_id": salon.id, "field": parsed[0]}
+    context.user_data[EDIT] = {"salon_id": salon.id, "field": parsed.action}
     await update.callback_query.answer()
     await update.effective_chat.send_message(
-        _(PROMPTS[parsed[0]]).format(
+        _(PROMPTS[parsed.action]).format(
             timezone=community.timezone, example=price_example(context.config.payments)
         )
     )

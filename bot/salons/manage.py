@@ -8,9 +8,10 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 
+from bot import callbacks
 from bot.common.context import Context
 from bot.common.roles import organizer_communities
-from bot.salons.access import NOT_ORGANIZER, STALE_BUTTON, managed_salon, parse_callback, tell
+from bot.salons.access import NOT_ORGANIZER, STALE_BUTTON, managed_salon, tell
 from bot.salons.changes import CANCELLED, enqueue_notices, refresh_announcement
 from bot.salons.organizer_texts import announcement, menu_markup, menu_text, status_mark
 from bot.seats.refund_notices import cancel_refunds, refunds_line
@@ -47,7 +48,9 @@ async def list_salons(update: Update, context: Context) -> None:
         zone = ZoneInfo(context.config.community(salon.community_id).timezone)
         mark = status_mark(salon, language) or ("🕘" if salon.starts_at <= now else "📅")
         label = f"{mark} {salon.starts_at.astimezone(zone):%m-%d %H:%M} {salon.title}"
-        buttons.append([InlineKeyboardButton(label[:60], callback_data=f"S:m:{salon.id}")])
+        buttons.append(
+            [InlineKeyboardButton(label[:60], callback_data=callbacks.salon("m", salon.id))]
+        )
     if buttons:
         text = _("Your salons (upcoming, then the last 30 days). Tap one to manage it:")
     else:
@@ -60,13 +63,17 @@ async def list_salons(update: Update, context: Context) -> None:
         await update.effective_message.reply_text(text, reply_markup=markup)
 
 
+# The S: actions on_button takes (app.py derives its pattern from them).
+ACTIONS = ("l", "m", "pub", "drop", "x", "X")
+
+
 async def on_button(update: Update, context: Context) -> None:
     """S:l, S:m, S:pub, S:drop, S:x, S:X: re-checks the organizer on every press."""
-    parsed = parse_callback(update.callback_query.data)
-    if parsed is None or (parsed[0] != "l" and len(parsed[1]) != 1):
+    parsed = callbacks.parse(update.callback_query.data, callbacks.SALON)
+    if parsed is None or (parsed.action != "l" and len(parsed.numbers) != 1):
         await tell(update, context.gettext(update)(STALE_BUTTON))
         return
-    action, numbers = parsed
+    action, numbers = parsed.action, parsed.numbers
     if action == "l":
         await list_salons(update, context)
         return
@@ -154,10 +161,10 @@ async def confirm_cancel(update: Update, context: Context, salon_id: int) -> Non
     if found is None or not await _cancellable(update, context, found[0]):
         return
     salon = found[0]
-    buttons = [[
-        InlineKeyboardButton("❌ " + _("Yes, cancel it"), callback_data=f"S:X:{salon.id}"),
-        InlineKeyboardButton(_("No, keep it"), callback_data=f"S:m:{salon.id}"),
-    ]]  # fmt: skip
+    yes_data = callbacks.salon("X", salon.id)
+    yes = InlineKeyboardButton("❌ " + _("Yes, cancel it"), callback_data=yes_data)
+    keep = InlineKeyboardButton(_("No, keep it"), callback_data=callbacks.salon("m", salon.id))
+    buttons = [[yes, keep]]
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(
         _("Cancel “{title}”? Signups close and everyone signed up is told.").format(

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot import callbacks
 from bot.common.config import Config
 from bot.common.formatting import local_time
 from bot.common.i18n import pick_language, translations
@@ -69,7 +70,7 @@ def one_button(text: str, data: str) -> InlineKeyboardMarkup:
 def leave_keyboard(salon: Salon, language: str) -> InlineKeyboardMarkup:
     """The Leave button under a confirmation."""
     _ = translations(language).gettext
-    return one_button(_("Leave this salon"), f"L:{salon.id}")
+    return one_button(_("Leave this salon"), callbacks.leave(salon.id))
 
 
 def reminder_payload(config: Config, salon: Salon, language: str, hours: float) -> dict:
@@ -81,7 +82,7 @@ def reminder_payload(config: Config, salon: Salon, language: str, hours: float) 
     ).format(title=salon.title, time=when(config, salon, language))
     if salon.location:
         text += "\n📍 " + salon.location
-    keyboard = one_button(_("I can't come"), f"L:{salon.id}")
+    keyboard = one_button(_("I can't come"), callbacks.leave(salon.id))
     return {"text": text, "reply_markup": keyboard.to_dict()}
 
 
@@ -103,7 +104,7 @@ def offer_payload(config: Config, salon: Salon, language: str, expires_at: datet
         )
     return {
         "text": text,
-        "reply_markup": one_button(_("Claim the seat"), f"C:{salon.id}").to_dict(),
+        "reply_markup": one_button(_("Claim the seat"), callbacks.claim(salon.id)).to_dict(),
     }
 
 

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot import callbacks
 from bot.common.config import CommunityConfig
 from bot.common.formatting import local_time
 from bot.common.i18n import translations
@@ -110,8 +111,8 @@ def preview_markup(salon: Salon, language: str) -> InlineKeyboardMarkup:
     """Publish / Discard buttons of a draft."""
     _ = translations(language).gettext
     return InlineKeyboardMarkup([[
-        InlineKeyboardButton("✅ " + _("Publish"), callback_data=f"S:pub:{salon.id}"),
-        InlineKeyboardButton("🗑 " + _("Discard"), callback_data=f"S:drop:{salon.id}"),
+        InlineKeyboardButton("✅ " + _("Publish"), callback_data=callbacks.salon("pub", salon.id)),
+        InlineKeyboardButton("🗑 " + _("Discard"), callback_data=callbacks.salon("drop", salon.id)),
     ]])  # fmt: skip
 
 
@@ -146,5 +147,7 @@ def menu_markup(salon: Salon, language: str, *, past: bool) -> InlineKeyboardMar
         rows = [people]
     else:
         rows = [*edits, people, [button("❌ " + _("Cancel salon"), "x")]]
-    rows.append([InlineKeyboardButton("« " + _("All my salons"), callback_data="S:l")])
+    rows.append(
+        [InlineKeyboardButton("« " + _("All my salons"), callback_data=callbacks.salon("l"))]
+    )
     return InlineKeyboardMarkup(rows)

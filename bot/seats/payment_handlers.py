@@ -10,14 +10,14 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
 
 from bot.common.context import Context
-from bot.seats.handlers import send_confirmation
+from bot.seats import service
 from bot.seats.invoices import verify_payload
 from bot.seats.money import format_amount
-from bot.seats.refund_notices import queue_manual_refunds
+from bot.seats.replies import send_confirmation
 from storage.holds import (
     CANCELLED,
     CONFIRMED,
@@ -30,7 +30,6 @@ from storage.holds import (
     WRONG_AMOUNT,
     PaymentIn,
     check_hold,
-    settle_payment,
 )
 from storage.models.payments import (
     MANUAL_REFUND,
@@ -47,8 +46,6 @@ logger = logging.getLogger(__name__)
 # The check gets this long; the answer must reach Telegram within 10 s of the query.
 CHECK_SECONDS = 4.0
 BUSY = "busy"
-# Pauses between attempts to record a payment while the database is unreachable.
-SETTLE_RETRY_SECONDS = (1.0, 2.0, 4.0, 8.0)
 
 
 def refusal_text(_, verdict: str, salon) -> str:
@@ -94,30 +91,6 @@ async def pre_checkout(update: Update, context: Context) -> None:
     await query.answer(ok=False, error_message=refusal_text(_, verdict, salon))
 
 
-async def _settle(context: Context, payment_in: PaymentIn):
-    """Settle in one transaction, retried through a short database outage: Telegram sends a
-    successful payment once, so giving up loses the record of money taken."""
-    for attempt in range(len(SETTLE_RETRY_SECONDS) + 1):
-        try:
-            async with context.db.begin() as session:
-                settled = await settle_payment(payment_in, session=session)
-                if settled.payment is not None and settled.payment.status == MANUAL_REFUND:
-                    await queue_manual_refunds(context.config, settled.salon, [settled.payment],
-                                               session=session)  # fmt: skip
-            return settled
-        except (OperationalError, InterfaceError, OSError) as error:
-            if attempt == len(SETTLE_RETRY_SECONDS):
-                # The error handler replays the update for a while, then names the charge id
-                # to reconcile by hand if it never could be recorded.
-                logger.warning("payment %s not recorded yet (%s): replayed later",
-                               payment_in.telegram_charge_id, type(error).__name__)  # fmt: skip
-                raise
-            logger.warning("payment %s: database unavailable, retrying",
-                           payment_in.telegram_charge_id)  # fmt: skip
-            await asyncio.sleep(SETTLE_RETRY_SECONDS[attempt])
-    raise AssertionError("unreachable")
-
-
 def refund_text(_, reason: str | None, amount: str, title: str, manual: bool) -> str:
     """What the member reads when their payment could not buy a seat."""
     why = {
@@ -146,7 +119,7 @@ async def successful_payment(update: Update, context: Context) -> None:
         paid.telegram_payment_charge_id,
         paid.provider_payment_charge_id or "",
     )
-    settled = await _settle(context, payment_in)
+    settled = await service.settle(context.db, context.config, payment_in)
     if settled.outcome == DUPLICATE:
         logger.info("payment %s seen before: nothing recorded", paid.telegram_payment_charge_id)
         return

@@ -8,7 +8,9 @@ from collections.abc import Iterable, Sequence
 
 from telegram import Chat
 
+from bot.campaigns.uplift import uplift_verdict
 from bot.common.context import Context
+from recommender.selection import uplift_interval
 from storage.exports import (
     CAMPAIGN_COLUMNS,
     MEMBER_COLUMNS,
@@ -32,13 +34,22 @@ def csv_bytes(columns: Sequence[str], rows: Iterable[Sequence]) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
+def with_uplift(row: tuple) -> tuple:
+    """A campaign row (ending with its four group counts) with its rates, uplift and verdict."""
+    invited, invited_signups, holdout, holdout_signups = row[-4:]
+    u = uplift_interval(invited_signups, invited, holdout_signups, holdout)
+    return (*row, u.rate_invited, u.rate_holdout, u.uplift, u.low, u.high, uplift_verdict(u))
+
+
 async def export_files(context: Context, community_id: int) -> list[tuple[str, bytes]]:
     """(file name, CSV bytes) of the five exports, read in one transaction."""
     async with context.db.begin() as session:
         members = await list_member_rows(community_id, session=session)
         salons = await list_salon_rows(community_id, session=session)
         signups = await list_signup_rows(community_id, session=session)
-        campaigns = await list_campaign_rows(community_id, session=session)
+        campaigns = [
+            with_uplift(row) for row in await list_campaign_rows(community_id, session=session)
+        ]
         payments = await list_payment_rows(community_id, session=session)
     return [
         ("members.csv", csv_bytes(MEMBER_COLUMNS, members)),

@@ -6,6 +6,7 @@ import re
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
+from bot import callbacks
 from bot.common.config import CommunityConfig
 from bot.common.context import Context
 from bot.common.roles import organizer_communities
@@ -22,7 +23,7 @@ from bot.stats.report import (
 from storage.salons import find_salon
 
 # "T:s:<community>:<days>" (stats) and "T:x:<community>" (export): untrusted, checked here.
-_CALLBACK_RE = re.compile(r"^T:(s|x):(-?\d{1,19})(?::(\d{1,3}))?$")
+_SHAPES = {"s": 2, "x": 1}
 
 
 async def stats_command(update: Update, context: Context) -> None:
@@ -78,17 +79,18 @@ async def export_command(update: Update, context: Context) -> None:
 async def on_button(update: Update, context: Context) -> None:
     """T:s / T:x: the community chosen; re-checks that the presser organizes it."""
     _ = context.gettext(update)
-    match = _CALLBACK_RE.match(update.callback_query.data or "")
-    days = int(match.group(3)) if match and match.group(3) else DEFAULT_DAYS
-    if match is None or (match.group(1) == "x") != (match.group(3) is None) or not 1 <= days <= 366:
+    parsed = callbacks.parse(update.callback_query.data, callbacks.STATS)
+    valid = parsed is not None and len(parsed.numbers) == _SHAPES.get(parsed.action)
+    days = parsed.numbers[1] if valid and parsed.action == "s" else DEFAULT_DAYS
+    if not valid or not 1 <= days <= 366:
         await tell(update, _(STALE_BUTTON))
         return
-    community = await _organized(update, context, int(match.group(2)))
+    community = await _organized(update, context, parsed.numbers[0])
     if community is None:
         return
     await update.callback_query.answer()
     chat = update.effective_chat
-    if match.group(1) == "x":
+    if parsed.action == "x":
         await send_exports(chat, context, community.chat_id)
     else:
         await send_community_stats(chat, context, community.chat_id, days, context.language(update))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from bot.campaigns.uplift import LOWERED, NO_HOLDOUT, RAISED, UNCLEAR
 from bot.common.i18n import N_
-from storage.stats_salons import LOWERED, NO_HOLDOUT, RAISED, UNCLEAR
 
 # recommender.segmentation.SEGMENT_NAMES (plus "unknown"); other names are shown as they are.
 SEGMENTS = {

@@ -10,6 +10,8 @@ from typing import TypeVar
 
 from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto
 
+from bot import callbacks
+from bot.campaigns.uplift import campaign_uplifts, with_uplift
 from bot.common.config import CommunityConfig
 from bot.common.context import Context
 from bot.common.i18n import N_
@@ -17,7 +19,7 @@ from bot.salons.input import InputError
 from bot.stats.texts import community_text, salon_text
 from storage.models import Salon
 from storage.stats import MAX_DAYS, get_community_stats
-from storage.stats_salons import list_campaign_uplifts, list_salon_funnels
+from storage.stats_salons import list_campaign_groups, list_salon_funnels
 
 DEFAULT_DAYS = 30
 USAGE = N_(
@@ -66,10 +68,14 @@ def community_buttons(
     communities: list[CommunityConfig], action: str, days: int | None = None
 ) -> InlineKeyboardMarkup:
     """One button per community: `T:<action>:<chat id>[:<days>]`."""
-    suffix = f":{days}" if days is not None else ""
+    extra = (days,) if days is not None else ()
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(c.title, callback_data=f"T:{action}:{c.chat_id}{suffix}")]
+            [
+                InlineKeyboardButton(
+                    c.title, callback_data=callbacks.stats(action, c.chat_id, *extra)
+                )
+            ]
             for c in communities
         ]
     )
@@ -90,6 +96,7 @@ async def send_community_stats(
             days=days,
             stale_after_days=context.config.models.stale_after_days,
         )
+    with_uplift(stats)
     charts = await _drawn_while_sending(
         context.bot_data.charts.community_charts(stats, language),
         chat.send_message(community_text(stats, language)),
@@ -103,7 +110,7 @@ async def send_salon_stats(chat: Chat, context: Context, salon: Salon, language:
     """One salon's funnel, turnout and uplift, and its funnel chart."""
     async with context.db.begin() as session:
         funnels = await list_salon_funnels([salon], session=session)
-        uplifts = await list_campaign_uplifts(funnels, session=session)
+        uplifts = campaign_uplifts(await list_campaign_groups(funnels, session=session))
     timezone = context.config.community(salon.community_id).timezone
     uplift = uplifts[0] if uplifts else None
     png = await _drawn_while_sending(

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from bot.campaigns.uplift import CampaignUplift
 from bot.common.formatting import local_time
 from bot.common.i18n import translations
 from bot.seats.money import format_amount
 from bot.stats.labels import segment_label, verdict_text
 from storage.revenue import Money, Revenue
 from storage.stats import CommunityStats
-from storage.stats_salons import CampaignUplift, ModelFigures, SalonFunnel
+from storage.stats_salons import ModelFigures, SalonFunnel
 
 MAX_SALONS = 6  # in the text; the JSON, the chart and /export have them all
 

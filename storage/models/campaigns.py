@@ -47,7 +47,7 @@ class Campaign(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
     finish_reason: Mapped[str | None] = mapped_column(String(32))
-    # The latest uplift estimate (see storage.invitations.get_campaign_uplift).
+    # The latest uplift estimate (see bot.campaigns.uplift.measure_campaign).
     uplift: Mapped[dict | None] = mapped_column(JSON)
 
 

@@ -17,6 +17,10 @@ SALON_DRAFT, SALON_PUBLISHED, SALON_CANCELLED = "draft", "published", "cancelled
 GOING, WAITLIST, OFFERED, LEFT, DECLINED = "going", "waitlist", "offered", "left", "declined"
 HELD = "held"
 HOLDS_SEAT = (GOING, OFFERED, HELD)
+# Signed up: holding a seat, offered one, or waiting in line.
+SIGNED_UP = (GOING, OFFERED, HELD, WAITLIST)
+# Ever signed up, leaving included: what the uplift of a campaign counts as a signup.
+RESPONDED = (*SIGNED_UP, LEFT)
 
 
 class Salon(Base):
@@ -72,6 +76,8 @@ class Signup(Base):
     responded_at: Mapped[datetime] = mapped_column(default=utcnow)
     waitlisted_at: Mapped[datetime | None]
     offer_expires_at: Mapped[datetime | None]  # end of an offer's claim window or of a hold
+    # Seats of a paid salon held for this member so far (carried over when they rejoin).
+    holds_taken: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
     attended: Mapped[bool | None]
     checked_in_at: Mapped[datetime | None]
     rating: Mapped[int | None] = mapped_column(SmallInteger)
