@@ -1,6 +1,6 @@
 """A large simulated community in a file-backed SQLite database, for bench/stats.py.
 
-`recommender.simulator.simulate_community` draws members, two years of daily rollups, salons
+`recommender.sim.community.simulate_community` draws members, two years of daily rollups, salons
 and signups (and the invitations of its simulated history); they are written with bulk
 `executemany` inserts straight through sqlite3 (the CSV importer would take hours at this
 size). The simulation ends today, so the last 30/90 days hold activity. On top of the
@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from recommender.selection import uplift_interval
-from recommender.simulator import simulate_community
+from recommender.sim.community import simulate_community
 from storage.migrate import upgrade
 
 COMMUNITY = -1001234567890

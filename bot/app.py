@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, timedelta
+from functools import partial
 
 from apscheduler.triggers.cron import CronTrigger
 from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
@@ -86,7 +87,17 @@ def build_app(config: Config, *, request: BaseRequest | None = None) -> Applicat
         .token(config.telegram.token)
         .base_url(config.telegram.bot_base_url)
         .base_file_url(config.telegram.file_base_url)
-        .context_types(ContextTypes(context=Context, bot_data=BotData))
+        .context_types(
+            ContextTypes(
+                context=Context,
+                bot_data=partial(
+                    BotData,
+                    config,
+                    Throttle(config.limits.commands_per_user, config.limits.window_seconds),
+                    Dispatcher(config.messaging),
+                ),
+            )
+        )  # fmt: skip
         .post_init(start_services)
         .post_shutdown(stop_services)
         .concurrent_updates(PaymentsFirst())  # pre-checkout queries never wait in line
@@ -94,8 +105,6 @@ def build_app(config: Config, *, request: BaseRequest | None = None) -> Applicat
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     app = builder.build()
-    app.bot_data.config = config
-    app.bot_data.throttle = Throttle(config.limits.commands_per_user, config.limits.window_seconds)
 
     configured = [c.chat_id for c in config.communities]
     unknown_group = filters.ChatType.GROUPS & ~filters.Chat(chat_id=configured)
@@ -193,7 +202,6 @@ def register_members(app: Application, config: Config) -> None:
     app.bot_data.deep_links["privacy"] = privacy.privacy_deep_link
 
     tick = config.schedule.tick_seconds
-    app.bot_data.dispatcher = Dispatcher(config.messaging)
     for job in (reminders_job, feedback_job, waitlist_job, refunds_job):
         app.job_queue.run_repeating(job, interval=tick, first=1.0, name=job.__name__)
     app.job_queue.run_custom(
@@ -217,6 +225,7 @@ async def start_services(app: Application) -> None:
     data: BotData = app.bot_data
     config = data.config
     data.engine = create_engine(config.database.url, echo=config.database.echo)
+    data.started.append("engine")
     data.db = session_factory(data.engine)
     async with data.db.begin() as session:
         await upsert_communities(
@@ -229,26 +238,30 @@ async def start_services(app: Application) -> None:
         store_text=config.privacy.store_text,
         retention_days=config.privacy.retention_days,
     )
+    data.started.append("activity")
     # Leading starts with recovering the sends a crashed leader left in flight (outbox/leader.py).
     data.leader = make_leadership(app)
     data.dispatcher.fence = data.leader.fence
+    data.started.append("leader")
     await data.leader.start()
     data.charts = ChartPool(config.stats.chart_workers)
+    data.started.append("charts")
     await publish_commands(app)
 
 
 async def stop_services(app: Application) -> None:
     """Finish the sends in flight, release the leader lock, write the activity, close the db."""
-    if app.bot_data.dispatcher is not None:
-        await app.bot_data.dispatcher.close()
-    if app.bot_data.leader is not None:
-        await app.bot_data.leader.close()
-    if app.bot_data.activity is not None:
-        await app.bot_data.activity.close()
-    if app.bot_data.charts is not None:
-        await app.bot_data.charts.close()
-    if app.bot_data.engine is not None:
-        await app.bot_data.engine.dispose()
+    data: BotData = app.bot_data
+    await data.dispatcher.close()
+    # Only what start_services got to (it may have failed half-way, e.g. database down).
+    if "leader" in data.started:
+        await data.leader.close()
+    if "activity" in data.started:
+        await data.activity.close()
+    if "charts" in data.started:
+        await data.charts.close()
+    if "engine" in data.started:
+        await data.engine.dispose()
 
 
 async def publish_commands(app: Application) -> None:

@@ -15,6 +15,7 @@ from telegram import Update
 from telegram.error import BadRequest, NetworkError, TelegramError
 
 from bot.common.context import Context
+from bot.updates import REPLAY_JOB_PREFIX
 from storage.db import database_unavailable
 
 logger = logging.getLogger(__name__)
@@ -22,9 +23,6 @@ logger = logging.getLogger(__name__)
 REPLAY_SECONDS = 10.0
 REPLAY_ATTEMPTS = 60  # ten minutes of outage
 OUTAGE_LOG_SECONDS = 60.0
-# Replays are this process's own work (the update came to it), not the leader's: they keep
-# running when it stops leading (bot/outbox/leader.py).
-REPLAY_JOB_PREFIX = "replay_"
 
 
 async def on_error(update: object, context: Context) -> None:

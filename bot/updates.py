@@ -21,6 +21,10 @@ from telegram.ext import BaseUpdateProcessor
 # past Telegram's 10 s. The bound is therefore out of reach; it bounds no memory anyway (PTB
 # creates a task per fetched update whether or not it gets a slot).
 MAX_IN_FLIGHT = 2**31 - 1
+# An update replayed after a database outage runs as a job of this name (bot/errors.py).
+# Replays are this process's own work (the update came to it), not the leader's: they keep
+# running when it stops leading (bot/outbox/leader.py).
+REPLAY_JOB_PREFIX = "replay_"
 
 
 class PaymentsFirst(BaseUpdateProcessor):

@@ -104,9 +104,7 @@ async def test_leaving_a_paid_seat_before_the_deadline_refunds_without_asking(
     assert await signups(db, salon.id) == ([(3002, "left")], 0)
 
 
-async def test_a_forged_confirmation_for_someone_else_s_seat_changes_nothing(
-    app, fake_request, db
-):
+async def test_a_forged_confirmation_for_someone_else_s_seat_changes_nothing(app, fake_request, db):
     salon = await paid_seat(app, db, ALICE, fake_request, starts_in=timedelta(hours=5))
     await app.process_update(
         callback_query(callbacks.build(callbacks.LEAVE, "ok", salon.id), CY, bot=app.bot)

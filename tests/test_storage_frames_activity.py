@@ -8,7 +8,7 @@ import pandas.testing as pdt
 from sqlalchemy import insert
 
 from recommender.activity import as_of, rollup_aggregates
-from recommender.simulator import simulate_community
+from recommender.sim.community import simulate_community
 from storage.frames import rollups_frame
 from storage.frames_activity import activity_frame
 from storage.models import Community, Membership, User

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.cli import main
 from recommender.participation import PrefetchedParticipation, SignupHistory
-from recommender.simulator import simulate_community, write_history_csv
+from recommender.sim.community import simulate_community, write_history_csv
 from storage.db import create_engine, session_factory
 from storage.frames import members_frame
 from storage.frames_campaigns import invitations_frame

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.cli import main
-from recommender.simulator import simulate_community, write_history_csv
+from recommender.sim.community import simulate_community, write_history_csv
 from storage.db import create_engine, session_factory
 from storage.models import MemberSegment, ModelRun
 from storage.models.runs import RUN_FAILED, RUN_OK

@@ -25,16 +25,23 @@ if TYPE_CHECKING:
 
 @dataclass
 class BotData:
-    """Services shared by every handler and job; filled in by `build_app` and `post_init`."""
+    """Services shared by every handler and job.
 
-    config: Config | None = None
-    engine: AsyncEngine | None = None
-    db: async_sessionmaker | None = None
-    throttle: Throttle | None = None
-    activity: ActivityBuffer | None = None
-    dispatcher: Dispatcher | None = None
-    leader: Leadership | None = None
-    charts: ChartPool | None = None
+    `build_app` creates it with the config, the throttle and the dispatcher; the services
+    that need the event loop (engine, sessions, activity buffer, leadership, chart pool) are
+    set by `start_services` (post_init) before any update or job runs, so none is ever None
+    where a handler reads it. `started` lists what `stop_services` has to close.
+    """
+
+    config: Config
+    throttle: Throttle
+    dispatcher: Dispatcher
+    engine: AsyncEngine = field(init=False)
+    db: async_sessionmaker = field(init=False)
+    activity: ActivityBuffer = field(init=False)
+    leader: Leadership = field(init=False)
+    charts: ChartPool = field(init=False)
+    started: list[str] = field(default_factory=list)
     # chat id -> (expires at, monotonic seconds; admin user ids)
     admin_cache: dict[int, tuple[float, frozenset[int]]] = field(default_factory=dict)
     # job name -> when the next "database unavailable" warning may be logged (monotonic)

@@ -7,7 +7,7 @@ from datetime import timedelta
 from bot.demo.driver import Demo, button_with
 from bot.demo.world import CHAT_ID, plan_salon
 from bot.models.training import train_community
-from recommender.simulator import write_history_csv
+from recommender.sim.community import write_history_csv
 from storage.campaigns import count_campaign, get_salon_campaign
 from storage.importers.history import import_history
 from storage.runs import count_segments, get_latest_run

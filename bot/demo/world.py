@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from recommender.salon_sim import planted_response
-from recommender.simulator import Community, simulate_community
+from recommender.sim.community import Community, simulate_community
+from recommender.sim.salons import planted_response
 from recommender.topics import TOPIC_KEYS, TOPICS
 
 CHAT_ID = -1001000000001
@@ -99,7 +99,7 @@ class SalonPlan:
     tag: str
     local_start: datetime
     capacity: int
-    truth: pd.DataFrame  # recommender.salon_sim.planted_response, indexed by user_id
+    truth: pd.DataFrame  # recommender.sim.salons.planted_response, indexed by user_id
 
     def one_liner(self) -> str:
         """The organizer's /newsalon command."""

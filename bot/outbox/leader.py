@@ -21,7 +21,7 @@ from telegram.ext import Application
 
 from bot.common.config import LeaderConfig
 from bot.common.context import Context
-from bot.errors import REPLAY_JOB_PREFIX
+from bot.updates import REPLAY_JOB_PREFIX
 from storage.leader import (
     backend_pid,
     get_lock_holder,

@@ -1,4 +1,4 @@
-"""Import past salons and their signups from CSV (events.csv, signups.csv; see DESIGN.md).
+"""Import past salons and their signups from CSV (events.csv, signups.csv; see docs/data-formats.md).
 
 Both importers check every row before writing, raise `ImportFailed` naming the file, line and
 field of the first bad row, and are idempotent: salons on (community_id, event_id), signups on

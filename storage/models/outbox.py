@@ -1,4 +1,4 @@
-"""The outbox: every message the bot starts is a row here first (see DESIGN.md, decision 2)."""
+"""The outbox: every message the bot starts is a row here first (docs/members-and-scheduling.md)."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from recommender.activity import (
     as_of,
     rollup_aggregates,
 )
-from recommender.simulator import simulate_community
+from recommender.sim.community import simulate_community
 from tests.recommender import handmade as hm
 
 

@@ -1,12 +1,8 @@
-import ast
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-import recommender
 from recommender.evaluation import backtest
 from recommender.features import member_features
 from recommender.model import (
@@ -18,10 +14,8 @@ from recommender.model import (
     train,
 )
 from recommender.segmentation import SEGMENT_NAMES, name_segment, segment_members
-from recommender.simulator import simulate_community
+from recommender.sim.community import simulate_community
 from tests.recommender import handmade as hm
-
-FORBIDDEN = {"telegram", "sqlalchemy", "storage", "bot"}
 
 
 @pytest.fixture(scope="module")
@@ -33,21 +27,6 @@ def community():
 def report(community):
     c = community
     return backtest(c.members, c.rollups, c.events, c.signups, c.invitations, c.texts)
-
-
-def test_recommender_imports_no_edge_packages():
-    root = Path(recommender.__file__).parent
-    files = sorted(root.rglob("*.py"))
-    assert len(files) >= 8
-    for path in files:
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            names = []
-            if isinstance(node, ast.Import):
-                names = [a.name for a in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                names = [node.module]
-            for name in names:
-                assert name.split(".")[0] not in FORBIDDEN, f"{path.name} imports {name}"
 
 
 def test_backtest_beats_baselines_on_simulated_community(report):

@@ -5,8 +5,8 @@ import pandas as pd
 import pandas.testing as pdt
 
 from recommender import frames
-from recommender.salon_sim import planted_response
-from recommender.simulator import simulate_community, write_history_csv
+from recommender.sim.community import simulate_community, write_history_csv
+from recommender.sim.salons import planted_response
 
 
 def test_same_seed_same_community_other_seed_differs():

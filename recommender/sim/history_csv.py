@@ -11,7 +11,7 @@ import pandas as pd
 from recommender import frames
 
 if TYPE_CHECKING:
-    from recommender.simulator import Community
+    from recommender.sim.community import Community
 
 EMOJI: tuple[str, ...] = ("👍", "❤", "🔥", "🎉", "👏")
 

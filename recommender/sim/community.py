@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 
 from recommender import frames
-from recommender.history_csv import write_history_csv
-from recommender.salon_sim import simulate_salons
+from recommender.sim.history_csv import write_history_csv
+from recommender.sim.salons import simulate_salons
 from recommender.timeutil import utc_from_ns
 from recommender.topics import (
     EN_SMALLTALK,

@@ -13,7 +13,7 @@ from recommender.timeutil import utc_from_ns
 from recommender.topics import TOPIC_KEYS, TOPICS
 
 if TYPE_CHECKING:
-    from recommender.simulator import Community
+    from recommender.sim.community import Community
 
 # Planted signup model: logit p = B0 + sum of these weights times the member's terms.
 B0 = -5.2

@@ -1,0 +1,1 @@
+"""Synthetic communities: members, chat, salons and signups with a planted model."""
