@@ -13,7 +13,7 @@ from storage.models.campaigns import INV_CANCELLED, INV_PENDING
 from storage.models.outbox import CANCELLED, PENDING
 from storage.models.salons import DECLINED, GOING, RESPONDED, SIGNED_UP
 from storage.signups import get_signup
-from storage.types import utcnow
+from storage.types import split_tags, utcnow
 
 # Responses that count as a signup when measuring uplift (a member who later left did sign up).
 
@@ -144,7 +144,7 @@ TALK_WINDOW = timedelta(days=90)
 
 
 def _tags(text: str) -> frozenset[str]:
-    return frozenset(t.strip().lower() for t in (text or "").split(";") if t.strip())
+    return frozenset(t.lower() for t in split_tags(text))
 
 
 async def list_member_facts(

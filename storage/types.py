@@ -41,3 +41,13 @@ def utcnow() -> datetime:
 def strip_nul(text: str) -> str:
     """The text without NUL characters (PostgreSQL text and jsonb cannot hold them)."""
     return text.replace("\x00", "") if "\x00" in text else text
+
+
+def split_tags(text: str | None) -> list[str]:
+    """The tags of a salon as stored (';'-separated), stripped, in order, without repeats.
+
+    The one reader of the stored format outside the recommender, whose
+    `recommender.frames.split_tags` reads the same format into a lower-cased set for matching
+    (tests/test_tags.py keeps the two in agreement).
+    """
+    return list(dict.fromkeys(t.strip() for t in (text or "").split(";") if t.strip()))

@@ -48,7 +48,7 @@ from storage.models.salons import SALON_PUBLISHED
 from storage.salons import get_salon
 from storage.send_hours import list_hour_counts
 from storage.stats_salons import list_campaigns_to_measure
-from storage.types import utcnow
+from storage.types import split_tags, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -165,7 +165,7 @@ async def _build(
     community = config.community(salon.community_id)
     zone = community.zone if community else None
     latest = min(now + timedelta(hours=campaign.spread_hours), campaign.window_ends_at)
-    tags = [t for t in salon.tags.split(";") if t.strip()]
+    tags = split_tags(salon.tags)
     planned = []
     for row in wave.itertuples(index=False):
         user_id = int(row.user_id)

@@ -13,6 +13,7 @@ from bot.common.i18n import translations
 from bot.seats.money import format_amount
 from storage.models import Salon
 from storage.models.salons import SALON_CANCELLED, SALON_DRAFT
+from storage.types import split_tags
 
 JOIN_PREFIX = "j"
 MAX_MESSAGE = 4096
@@ -46,7 +47,7 @@ def salon_details(salon: Salon, community: CommunityConfig, language: str) -> st
     if salon.price_amount > 0:
         lines.append("💰 " + format_amount(salon.price_amount, salon.currency))
     if salon.tags:
-        lines.append("🏷 " + " ".join(f"#{t}" for t in salon.tags.split(";")))
+        lines.append("🏷 " + " ".join(f"#{t}" for t in split_tags(salon.tags)))
     if salon.signup_deadline:
         deadline = local_time(salon.signup_deadline, community.timezone, language)
         lines.append("⏳ " + _("Sign up by {deadline}").format(deadline=deadline))

@@ -1,4 +1,5 @@
-"""Import past salons and their signups from CSV (events.csv, signups.csv; see docs/data-formats.md).
+"""Import past salons and their signups from CSV (events.csv, signups.csv;
+formats in docs/data-formats.md).
 
 Both importers check every row before writing, raise `ImportFailed` naming the file, line and
 field of the first bad row, and are idempotent: salons on (community_id, event_id), signups on
@@ -20,7 +21,7 @@ from storage.importers.errors import ImportFailed
 from storage.models import Community, Salon, Signup, User
 from storage.models.salons import DECLINED, GOING, HOLDS_SEAT, SALON_PUBLISHED, WAITLIST
 from storage.salons import new_code
-from storage.types import utcnow
+from storage.types import split_tags, utcnow
 from storage.upsert import insert_for
 
 EVENT_COLUMNS = ("event_id", "community_id", "title", "starts_at")
@@ -132,7 +133,7 @@ def _event(row: _Row) -> dict:
     ends_at = row.moment("ends_at", required=False)
     if ends_at is not None and ends_at <= starts_at:
         raise row.fail("ends_at", "not after starts_at")
-    tags = [t.strip() for t in row.text("tags", required=False, max_length=400).split(";")]
+    tags = split_tags(row.text("tags", required=False, max_length=400))
     price = row.text("price", required=False, max_length=20)
     try:
         hundredths = int(Decimal(price or "0") * 100)
@@ -146,7 +147,7 @@ def _event(row: _Row) -> dict:
         "title": row.text("title", max_length=100),
         "starts_at": starts_at,
         "ends_at": ends_at,
-        "tags": ";".join(t for t in tags if t),
+        "tags": ";".join(tags),
         "capacity": row.integer("capacity", required=False, minimum=1),
         "price_amount": hundredths,
     }
