@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import time
 
 from sqlalchemy import select
 
@@ -20,7 +19,7 @@ from storage.outbox import enqueue
 from tests.e2e import BotProcess, write_config
 from tests.imports import fetch
 from tests.private_pg import wait_until
-from tests.updates import EN_USER, GROUP, message_json
+from tests.updates import EN_USER, GROUP, ZH_USER, message_json
 
 READ_TIMEOUT = 5.0  # PTB's default read timeout for Bot API requests
 
@@ -90,14 +89,23 @@ def test_bot_api_errors_never_stop_the_bot_and_never_duplicate(tmp_path, db_url)
             sandbox.wait_for("sendMessage", 2, chat_id=EN_USER["id"], timeout=30)
             sandbox.push_update({"message": message_json("/help", EN_USER)})
             wait_until(lambda: _delivered(sandbox, EN_USER["id"]) == 1, timeout=30)
-            time.sleep(1.0)  # a last dispatcher tick: nothing more goes out
+            # A barrier instead of a pause: a notice queued last goes out after anything the
+            # dispatcher could still resend, and another member's /help is answered after
+            # anything left of the first member's; then nothing more has gone out.
+            _queue(db_url, 2301)
+            sandbox.push_update({"message": message_json("/help", ZH_USER)})
+            wait_until(lambda: _statuses(db_url).get(2301) == "sent", timeout=60)
+            sandbox.wait_for("sendMessage", 1, chat_id=ZH_USER["id"], timeout=30)
+            assert _delivered(sandbox, EN_USER["id"]) == 1
+            once = (2001, 2002, 2003, 2102, 2201, 2202)
+            assert [_delivered(sandbox, c) for c in once] == [1] * len(once)
             assert bot.alive, bot.log()
         finally:
             status = bot.stop(signal.SIGTERM)
     log = bot.log()
     assert status == 0, log
     assert _statuses(db_url) == {2001: "sent", 2002: "sent", 2003: "sent", 2101: "unknown",
-                                 2102: "sent", 2201: "sent", 2202: "sent"}  # fmt: skip
+                                 2102: "sent", 2201: "sent", 2202: "sent", 2301: "sent"}  # fmt: skip
     assert len(sandbox.calls_to("sendMessage", chat_id=2101)) == 1
     assert _delivered(sandbox, 2101) == 1  # it was in fact delivered: a retry would duplicate
     for chat_id in (2001, 2002, 2003, 2102, 2201, 2202):

@@ -27,6 +27,7 @@ from tests.updates import EN_USER, ZH_USER, message_json
 SECRET = "scale-out-webhook-secret-01"
 CHATS = list(range(9001, 9025))  # one queued message to each of 24 private chats
 RETRY_AFTER = 15
+MARKER = 9100  # a last message, queued once the others are out
 
 
 def _free_port() -> int:
@@ -75,10 +76,10 @@ def _delivered(sandbox: BotApiSandbox) -> list:
     return [c for c in calls if c.params.get("chat_id") in CHATS and c.result is not None]
 
 
-async def _queue(db_url: str) -> None:
+async def _queue(db_url: str, chats: list[int] = CHATS) -> None:
     engine = create_engine(db_url)
     async with session_factory(engine).begin() as session:
-        for chat_id in CHATS:
+        for chat_id in chats:
             await enqueue(f"scale:{chat_id}", session=session, kind="notice", chat_id=chat_id,
                           payload={"text": f"news for {chat_id}"})  # fmt: skip
     await engine.dispose()
@@ -128,21 +129,26 @@ def test_two_processes_one_sends_and_the_other_takes_over_after_kill_9(tmp_path,
 
             first = _wait(lambda: _delivered(api_b), "B takes over", b, timeout=120)[0]
             takeover = first.at - killed_at
+            # Reported, not asserted: how long a takeover takes is the lease's business
+            # (tests/test_leader.py checks it on the clock the lease uses); here only that
+            # it happens, within _wait's generous limit even on a loaded machine.
             print(json.dumps({"takeover_seconds": round(takeover, 2)}))
-            assert takeover < 60, takeover
             assert "took the lock" in b.log()
 
             def everyone() -> bool:
                 return len(_delivered(api_a)) + len(_delivered(api_b)) >= len(CHATS)
 
             _wait(everyone, "every message sent", b, timeout=RETRY_AFTER + 90)
-            time.sleep(2)  # a duplicate, if any, would show up now
+            # A barrier instead of a pause: a message queued now is claimed after any row the
+            # new leader could still (wrongly) resend, so once it is out a duplicate would be too.
+            asyncio.run(_queue(pg_db_url, [MARKER]))
+            _wait(lambda: api_b.calls_to("sendMessage", chat_id=MARKER), "the marker", b)
             per_chat = {chat: 0 for chat in CHATS}
             for call in _delivered(api_a) + _delivered(api_b):
                 per_chat[call.params["chat_id"]] += 1
             assert set(per_chat.values()) == {1}, per_chat  # no duplicate, no loss
             assert len(_delivered(api_a)) == sent_by_a  # nothing from A after its death
-            assert asyncio.run(_statuses(pg_db_url)) == {"sent": len(CHATS)}
+            assert asyncio.run(_statuses(pg_db_url)) == {"sent": len(CHATS) + 1}
         finally:
             if a.alive:
                 a.stop(signal.SIGKILL)
