@@ -16,6 +16,10 @@ from tests.updates import COMMUNITY_ID, ORGANIZER
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# Starting the bot (imports, migrations) on a loaded machine: a wait for a condition, so a
+# generous limit costs nothing when the machine is idle.
+STARTUP_SECONDS = 240.0
+
 
 def write_config(directory: Path, sandbox: BotApiSandbox, db_url: str, extra: str = "") -> Path:
     """A config file pointing the bot at the sandbox, logging at DEBUG."""
@@ -90,7 +94,7 @@ class BotProcess:
         """Everything the process printed so far."""
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
-    def wait_polling(self, sandbox: BotApiSandbox, timeout: float = 60.0) -> None:
+    def wait_polling(self, sandbox: BotApiSandbox, timeout: float = STARTUP_SECONDS) -> None:
         """Wait until the bot is polling for updates (fail fast if it died)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -57,26 +57,26 @@ def test_bot_api_errors_never_stop_the_bot_and_never_duplicate(tmp_path, db_url)
             chat = message_json("still here?", EN_USER, GROUP)
             sandbox.push_update({"message": chat})
             found = select(GroupMessage.id).where(GroupMessage.message_id == chat["message_id"])
-            wait_until(lambda: fetch(db_url, found), timeout=60)
+            wait_until(lambda: fetch(db_url, found), timeout=180)
 
             # Sending: 500s for a while; each queued message goes out once when they stop.
             sandbox.fail("sendMessage", 500, "Internal Server Error", times=3)
             _queue(db_url, 2001, 2002, 2003)
-            wait_until(lambda: set(_statuses(db_url).values()) == {"sent"}, timeout=90)
+            wait_until(lambda: set(_statuses(db_url).values()) == {"sent"}, timeout=180)
             assert [_delivered(sandbox, c) for c in (2001, 2002, 2003)] == [1, 1, 1]
 
             # A read timeout after Telegram delivered: unknown, never resent; others go on.
             sandbox.stall("sendMessage", READ_TIMEOUT + 3, times=1)
             _queue(db_url, 2101)
-            wait_until(lambda: _statuses(db_url)[2101] == "unknown", timeout=60)
+            wait_until(lambda: _statuses(db_url)[2101] == "unknown", timeout=180)
             _queue(db_url, 2102)
-            wait_until(lambda: _statuses(db_url)[2102] == "sent", timeout=60)
+            wait_until(lambda: _statuses(db_url)[2102] == "sent", timeout=180)
 
             # 429: no send at all before retry_after has passed, the limited one included.
             sandbox.fail("sendMessage", 429, "Too Many Requests: retry after 3",
                          times=1, retry_after=3)  # fmt: skip
             _queue(db_url, 2201)
-            [limited] = sandbox.wait_for("sendMessage", chat_id=2201, timeout=30)
+            [limited] = sandbox.wait_for("sendMessage", chat_id=2201, timeout=180)
             _queue(db_url, 2202)
             wait_until(lambda: {_statuses(db_url)[c] for c in (2201, 2202)} == {"sent"}, 60)
             later = [c.at for c in sandbox.calls_to("sendMessage") if c.at > limited.at]
@@ -86,16 +86,16 @@ def test_bot_api_errors_never_stop_the_bot_and_never_duplicate(tmp_path, db_url)
             # A member's command while replies fail: the process stays up, the next one works.
             sandbox.fail("sendMessage", 502, "Bad Gateway", times=2)
             sandbox.push_update({"message": message_json("/help", EN_USER)})
-            sandbox.wait_for("sendMessage", 2, chat_id=EN_USER["id"], timeout=30)
+            sandbox.wait_for("sendMessage", 2, chat_id=EN_USER["id"], timeout=180)
             sandbox.push_update({"message": message_json("/help", EN_USER)})
-            wait_until(lambda: _delivered(sandbox, EN_USER["id"]) == 1, timeout=30)
+            wait_until(lambda: _delivered(sandbox, EN_USER["id"]) == 1, timeout=180)
             # A barrier instead of a pause: a notice queued last goes out after anything the
             # dispatcher could still resend, and another member's /help is answered after
             # anything left of the first member's; then nothing more has gone out.
             _queue(db_url, 2301)
             sandbox.push_update({"message": message_json("/help", ZH_USER)})
-            wait_until(lambda: _statuses(db_url).get(2301) == "sent", timeout=60)
-            sandbox.wait_for("sendMessage", 1, chat_id=ZH_USER["id"], timeout=30)
+            wait_until(lambda: _statuses(db_url).get(2301) == "sent", timeout=180)
+            sandbox.wait_for("sendMessage", 1, chat_id=ZH_USER["id"], timeout=180)
             assert _delivered(sandbox, EN_USER["id"]) == 1
             once = (2001, 2002, 2003, 2102, 2201, 2202)
             assert [_delivered(sandbox, c) for c in once] == [1] * len(once)

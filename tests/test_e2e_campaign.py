@@ -109,11 +109,11 @@ def test_campaign_survives_sigkill_without_duplicates_or_losses(tmp_path, sandbo
     try:
         bot.wait_polling(sandbox)
         sandbox.push_update({"message": message_json(f"/invite {code}", ORGANIZER)})
-        [preview] = sandbox.wait_for("sendMessage", 1, chat_id=ORGANIZER["id"], timeout=60)
+        [preview] = sandbox.wait_for("sendMessage", 1, chat_id=ORGANIZER["id"], timeout=180)
         assert "Eligible members: 120" in preview.params["text"]
         confirm = buttons(preview)["✅ Send invitations"]
         sandbox.push_update({"callback_query": callback_query_json(confirm, ORGANIZER)})
-        sandbox.wait_for("editMessageText", 1, chat_id=ORGANIZER["id"], timeout=60)
+        sandbox.wait_for("editMessageText", 1, chat_id=ORGANIZER["id"], timeout=180)
         _wait(lambda: len(_member_sends(sandbox)) >= 30, 60, "invitations did not start")
     finally:
         bot.stop(signal.SIGKILL)  # mid-campaign, possibly mid-request

@@ -91,8 +91,8 @@ def _outage(tmp_path, pg: PrivatePostgres) -> None:
             # Before: group chat (one message with a NUL), and a command that succeeds.
             before = _group(sandbox, ["早上好", "bad\x00byte", "hello"], ZH_USER)
             sandbox.push_update({"message": message_json(f"/join {salon.short_code}", EN_USER)})
-            sandbox.wait_for("sendMessage", chat_id=EN_USER["id"], timeout=60)
-            wait_until(lambda: before <= _message_ids(db_url), timeout=60)
+            sandbox.wait_for("sendMessage", chat_id=EN_USER["id"], timeout=180)
+            wait_until(lambda: before <= _message_ids(db_url), timeout=180)
 
             # A salon whose 24 h reminder to EN falls due ten seconds into the outage.
             async def reminder_salon(db):
@@ -111,8 +111,8 @@ def _outage(tmp_path, pg: PrivatePostgres) -> None:
             during = _group(sandbox, [f"msg {i}" for i in range(5)], EN_USER)
             sandbox.push_update({"message": message_json(f"/join {salon.short_code}", ZH_USER)})
             sandbox.push_update({"message": message_json("/events", BOB)})
-            sandbox.wait_for("sendMessage", text=TRY_AGAIN_ZH, chat_id=ZH_USER["id"], timeout=60)
-            sandbox.wait_for("sendMessage", text=TRY_AGAIN_EN, chat_id=BOB["id"], timeout=60)
+            sandbox.wait_for("sendMessage", text=TRY_AGAIN_ZH, chat_id=ZH_USER["id"], timeout=180)
+            sandbox.wait_for("sendMessage", text=TRY_AGAIN_EN, chat_id=BOB["id"], timeout=180)
             while time.monotonic() - stopped < OUTAGE_SECONDS:
                 assert bot.alive, bot.log()
                 time.sleep(0.5)
@@ -124,14 +124,14 @@ def _outage(tmp_path, pg: PrivatePostgres) -> None:
             outage = started - stopped
             # After: the same command again works at once; the buffered chat is written.
             sandbox.push_update({"message": message_json(f"/join {salon.short_code}", ZH_USER)})
-            wait_until(lambda: len(_replies(sandbox, ZH_USER)) == 2, timeout=60)
+            wait_until(lambda: len(_replies(sandbox, ZH_USER)) == 2, timeout=180)
             command_back = time.monotonic() - started
-            wait_until(lambda: during <= _message_ids(db_url), timeout=60)
+            wait_until(lambda: during <= _message_ids(db_url), timeout=180)
             activity_back = time.monotonic() - started
-            reminder = sandbox.wait_for("sendMessage", 2, chat_id=EN_USER["id"], timeout=90)
+            reminder = sandbox.wait_for("sendMessage", 2, chat_id=EN_USER["id"], timeout=180)
             reminder_back = time.monotonic() - started
             after = _group(sandbox, ["back again"], BOB)
-            wait_until(lambda: after <= _message_ids(db_url), timeout=60)
+            wait_until(lambda: after <= _message_ids(db_url), timeout=180)
             assert bot.alive, bot.log()
         finally:
             status = bot.stop(signal.SIGTERM)

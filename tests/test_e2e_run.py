@@ -13,7 +13,7 @@ import pytest
 
 from bot.sandbox.server import BotApiSandbox
 from tests.conftest import TOKEN
-from tests.e2e import BotProcess, write_config
+from tests.e2e import STARTUP_SECONDS, BotProcess, write_config
 from tests.updates import EN_USER, ZH_USER, message_json
 
 
@@ -87,7 +87,7 @@ def test_webhook_mode_migrates_a_fresh_database_and_checks_the_secret(tmp_path, 
     config.write_text(config.read_text().replace("api_base_url", 'mode = "webhook"\napi_base_url'))
     bot = BotProcess(config).start()
     try:
-        [hook] = sandbox.wait_for("setWebhook", 1, timeout=60)
+        [hook] = sandbox.wait_for("setWebhook", 1, timeout=STARTUP_SECONDS)
         assert hook.params["url"] == "https://bot.example.org/hook"
         assert hook.params["secret_token"] == secret
         url = f"http://127.0.0.1:{port}/hook"

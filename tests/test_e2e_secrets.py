@@ -37,7 +37,7 @@ def test_webhook_at_info_logs_no_update_bodies(tmp_path, sandbox):
     user = {**EN_USER, "first_name": name}
     bot = BotProcess(config).start()
     try:
-        sandbox.wait_for("setWebhook", 1, timeout=60)
+        sandbox.wait_for("setWebhook", 1, timeout=180)
         url = f"http://127.0.0.1:{port}/hook"
         deadline, status = time.monotonic() + 30, None
         while status is None and time.monotonic() < deadline:

@@ -65,6 +65,8 @@ async def test_leaving_before_the_deadline_refunds_and_after_it_does_not(app, fa
     await app.process_update(message(f"/leave {early.short_code}", ALICE, bot=app.bot))
     assert fake_request.sent_texts(4001)[-1].endswith("Your payment of 50 ⭐ is being refunded.")
     await app.process_update(message(f"/leave {late.short_code}", ALICE, bot=app.bot))
+    assert "Leave anyway?" in fake_request.sent_texts(4001)[-1]  # asked first
+    await app.process_update(callback(f"L:ok:{late.id}", ALICE, bot=app.bot))
     assert fake_request.sent_texts(4001)[-1].endswith(
         "The refund deadline has passed, so your payment of 50 ⭐ is not refunded."
     )

@@ -74,6 +74,10 @@ class Dispatcher:
     paused_until: float = 0.0
     next_slot: float = 0.0
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # One claim at a time in this process: a claim reads `last_sent` and then sets it, so two
+    # tasks claiming at once (PostgreSQL runs their transactions side by side) could both take
+    # a message for the same chat within its interval.
+    claim_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     tasks: set[asyncio.Task] = field(default_factory=set)
     stopping: bool = False
     failures: int = 0  # consecutive sends that failed on the network or with a 5xx
@@ -244,7 +248,7 @@ async def _send_at(bot: Bot, db: async_sessionmaker, dispatcher: Dispatcher, slo
         await asyncio.sleep(delay)
     if dispatcher.stopping or time.monotonic() < dispatcher.paused_until:
         return False  # nothing was claimed for this slot: nothing to hand back
-    async with db.begin() as session:
+    async with dispatcher.claim_lock, db.begin() as session:
         if dispatcher.fence is not None and not await dispatcher.fence(session):
             return False
         now = time.monotonic()

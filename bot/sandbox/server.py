@@ -182,7 +182,7 @@ class BotApiSandbox(PaymentsSide):
             if c.method == method and all(c.params.get(k) == v for k, v in match.items())
         ]  # fmt: skip
 
-    def wait_for(self, method: str, count: int = 1, timeout: float = 20.0, **match) -> list[Call]:
+    def wait_for(self, method: str, count: int = 1, timeout: float = 120.0, **match) -> list[Call]:
         """Wait until at least `count` matching calls were made; raise TimeoutError otherwise."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
