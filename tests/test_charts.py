@@ -9,7 +9,7 @@ import pytest
 from matplotlib import font_manager
 from matplotlib.ft2font import FT2Font
 
-from bot.stats.charts import cjk_font, community_charts, funnel_chart
+from bot.stats.charts import cjk_font, community_charts, funnel_chart, packaged_cjk_font
 from storage.stats import CommunityStats, DayActivity
 from storage.stats_salons import SalonFunnel
 
@@ -48,14 +48,24 @@ def test_a_cjk_font_is_installed_and_covers_chinese():
     family = cjk_font()
     if family is None:
         pytest.fail(
-            "No CJK-capable font found: Chinese chart titles would render as boxes. Install "
-            "one, e.g. `apt-get install -y fonts-noto-cjk` (or fonts-wqy-microhei)."
+            "No CJK-capable font found: Chinese chart titles would render as boxes. The "
+            "`manimgx-fonts-cjk` dependency ships one: reinstall with `pip install -e .`."
         )
     path = font_manager.findfont(
         font_manager.FontProperties(family=family), fallback_to_default=False
     )
     charmap = FT2Font(path).get_charmap()
     assert all(ord(ch) in charmap for ch in CHINESE), path
+
+
+def test_the_cjk_font_comes_with_pip_install_not_the_system():
+    family = cjk_font()
+    path = packaged_cjk_font()
+    assert path is not None, "the manimgx-fonts-cjk dependency is not installed"
+    packaged = {f.name for f in font_manager.fontManager.ttflist if f.fname == str(path)}
+    assert family in packaged
+    charmap = FT2Font(str(path)).get_charmap()
+    assert all(ord(ch) in charmap for ch in CHINESE)
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])

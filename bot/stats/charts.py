@@ -1,13 +1,14 @@
 """/stats charts: figures in, PNG bytes out (matplotlib's Agg backend, no display needed).
 
 Sized for a phone (1000 × 640 px), titles in the reader's language. Chinese needs a font with
-CJK glyphs: `cjk_font()` looks one up by family name (installing `fonts-noto-cjk` or
-`fonts-wqy-microhei` provides one) and registers system font files matplotlib's cache does
-not know yet; without one, Chinese would show as boxes.
+CJK glyphs: `cjk_font()` registers Noto Sans CJK from the `manimgx-fonts-cjk` package (a
+dependency, SIL Open Font License), so no system font is needed; system CJK fonts are only a
+fallback. Without any, Chinese would show as boxes.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import threading
 from collections.abc import Callable, Iterator
@@ -15,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
+from importlib.resources import files
 from pathlib import Path
 
 import matplotlib
@@ -33,7 +35,7 @@ from storage.stats import CommunityStats  # noqa: E402
 from storage.stats_salons import SalonFunnel  # noqa: E402
 
 CJK_FAMILIES = (
-    "Noto Sans CJK SC",
+    "Noto Sans CJK SC",  # the packaged font's Simplified Chinese face
     "Noto Sans CJK JP",
     "Noto Sans CJK TC",
     "Source Han Sans SC",
@@ -44,6 +46,7 @@ CJK_FAMILIES = (
     "PingFang SC",
     "SimHei",
 )
+CJK_PACKAGE, CJK_PACKAGE_FILE = "manimgx_fonts_cjk", "NotoSansCJK-VF.otf.ttc"
 CJK_FILES = ("notosanscjk", "wqymicrohei", "wqyzenhei", "droidsansfallback", "sourcehansans")
 SIZE, DPI = (10, 6.4), 100
 COLORS = ("#3b6fb6", "#e08a2e", "#4a9b5c", "#b64a4a", "#7d5ba6", "#8a8a8a")
@@ -57,9 +60,35 @@ class Chart:
     png: bytes
 
 
+def packaged_cjk_font() -> Path | None:
+    """Noto Sans CJK as the `manimgx-fonts-cjk` package ships it, or None if it is missing."""
+    try:
+        path = Path(str(files(CJK_PACKAGE) / CJK_PACKAGE_FILE))
+    except ModuleNotFoundError:
+        return None
+    return path if path.is_file() else None
+
+
+def _register_packaged_font() -> None:
+    path = packaged_cjk_font()
+    if path is None:
+        return
+    try:
+        font_manager.fontManager.addfont(str(path))
+    except (OSError, RuntimeError):
+        return
+    # The variable font's only face is its default instance (weight 100): list it as the
+    # normal weight too, or matplotlib warns "Failed to find font weight normal" on every text.
+    font_manager.fontManager.ttflist = [
+        dataclasses.replace(entry, weight=400) if Path(entry.fname) == path else entry
+        for entry in font_manager.fontManager.ttflist
+    ]
+
+
 @lru_cache(maxsize=1)
 def cjk_font() -> str | None:
-    """The family name of an installed CJK-capable font, or None."""
+    """The family name of a CJK-capable font (the packaged Noto Sans CJK first), or None."""
+    _register_packaged_font()
     known = {f.name for f in font_manager.fontManager.ttflist}
     for family in CJK_FAMILIES:
         if family in known:
