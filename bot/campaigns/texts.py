@@ -9,6 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.common.config import Config
 from bot.common.formatting import local_time
 from bot.common.i18n import translations
+from bot.common.labels import segment_label, tag_label
 from bot.salons.member_texts import community_zone, seats_text, when
 from storage.models import Salon
 
@@ -29,7 +30,7 @@ def why_line(config: Config, salon: Salon, language: str, kind: str, detail: str
     if kind == "tags":
         joiner = "、" if language == "zh" else ", "
         return _("You have come to salons about {topics} before.").format(
-            topics=joiner.join(detail.split(";"))
+            topics=joiner.join(tag_label(t, _) for t in detail.split(";"))
         )
     if kind == "recent":
         return _("You came to {title} lately.").format(title=_quoted(detail, language))
@@ -122,7 +123,8 @@ def preview_text(
     messaging = config.messaging
 
     def by_segment(counts: dict[str, int]) -> str:
-        return " · ".join(f"{name} {count}" for name, count in sorted(counts.items())) or "—"
+        ordered = sorted(counts.items())
+        return " · ".join(f"{segment_label(n, _)} {count}" for n, count in ordered) or "—"
 
     mean, low, high = figures.expected
     seats = (_("no seat limit") if figures.free_seats is None else
@@ -159,7 +161,11 @@ def preview_text(
             limit=_("at most {count} invitations").format(count=audience.max_invitations)
             if audience.max_invitations
             else _("no limit on the number of invitations"),
-            segments=", ".join(audience.segments) if audience.segments else _("all"),
+            segments=("、" if language == "zh" else ", ").join(
+                segment_label(n, _) for n in audience.segments
+            )
+            if audience.segments
+            else _("all"),
         ),
     ]
     return "\n".join(lines)
@@ -193,7 +199,8 @@ def preview_keyboard(
         after = Audience(audience.min_probability, audience.max_invitations, segments)
         mark = "☑" if name in chosen else "☐"
         data = after.data("pv", salon.id, names)
-        toggles.append(InlineKeyboardButton(f"{mark} {name}"[:30], callback_data=data))
+        label = f"{mark} {segment_label(name, _)}"[:30]
+        toggles.append(InlineKeyboardButton(label, callback_data=data))
     rows += [toggles[i : i + 3] for i in range(0, len(toggles), 3)]
     rows.append([InlineKeyboardButton("❌ " + _("Cancel"), callback_data=f"I:no:{salon.id}")])
     return InlineKeyboardMarkup(rows)

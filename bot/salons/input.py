@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.common.i18n import N_
+from bot.common.labels import canonical_tag
 from bot.seats.money import (
     FRACTION,
     STARS,
@@ -77,9 +78,9 @@ def parse_text(text: str, limit: int) -> str:
 
 
 def parse_tags(text: str) -> tuple[str, ...]:
-    """Tags separated by ';' (full-width '；' and commas work too)."""
-    parts = re.split(r"[;；,，]", text)
-    tags = tuple(dict.fromkeys(t.strip().lstrip("#") for t in parts if t.strip().lstrip("#")))
+    """Tags separated by ';' (full-width '；', commas and '、' work too); known topics by key."""
+    parts = (t.strip().lstrip("#＃").strip() for t in re.split(r"[;；,，、]", text))
+    tags = tuple(dict.fromkeys(canonical_tag(t) for t in parts if t))
     if len(";".join(tags)) > MAX_TAGS:
         raise InputError(N_("Too many tags: at most {limit} characters in all."), limit=MAX_TAGS)
     return tags

@@ -9,6 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.common.config import CommunityConfig
 from bot.common.formatting import local_time
 from bot.common.i18n import translations
+from bot.common.labels import tag_label
 from bot.seats.money import format_amount
 from storage.models import Salon
 from storage.models.salons import SALON_CANCELLED, SALON_DRAFT
@@ -45,7 +46,7 @@ def salon_details(salon: Salon, community: CommunityConfig, language: str) -> st
     if salon.price_amount > 0:
         lines.append("💰 " + format_amount(salon.price_amount, salon.currency))
     if salon.tags:
-        lines.append("🏷 " + " ".join(f"#{t}" for t in salon.tags.split(";")))
+        lines.append("🏷 " + " ".join(f"#{tag_label(t, _)}" for t in salon.tags.split(";")))
     if salon.signup_deadline:
         deadline = local_time(salon.signup_deadline, community.timezone, language)
         lines.append("⏳ " + _("Sign up by {deadline}").format(deadline=deadline))

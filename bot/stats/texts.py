@@ -7,7 +7,7 @@ from collections.abc import Callable
 from bot.common.formatting import local_time
 from bot.common.i18n import translations
 from bot.seats.money import format_amount
-from bot.stats.labels import segment_label, verdict_text
+from bot.stats.labels import prior_reason_text, segment_label, verdict_text
 from storage.revenue import Money, Revenue
 from storage.stats import CommunityStats
 from storage.stats_salons import CampaignUplift, ModelFigures, SalonFunnel
@@ -189,7 +189,7 @@ def model_lines(model: ModelFigures, timezone: str, language: str) -> list[str]:
         lines.append(
             _(
                 "⚠️ Too little history for a model: predictions fall back to the prior ({reason})."
-            ).format(reason=model.reason or "—")
+            ).format(reason=prior_reason_text(model.reason, _))
         )
     return lines
 
