@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 from apscheduler.triggers.cron import CronTrigger
 from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
@@ -188,11 +188,11 @@ def register_members(app: Application, config: Config) -> None:
     app.bot_data.dispatcher = Dispatcher(config.messaging)
     for job in (reminders_job, feedback_job, waitlist_job, refunds_job):
         app.job_queue.run_repeating(job, interval=tick, first=1.0, name=job.__name__)
-    app.job_queue.run_custom(
-        nightly_training_job,
-        job_kwargs={"trigger": CronTrigger.from_crontab(config.schedule.nightly_cron, UTC)},
-        name="nightly_training_job",
-    )
+    # One nightly run per community, at the cron's hour in that community's timezone.
+    for community in config.communities:
+        trigger = CronTrigger.from_crontab(config.schedule.nightly_cron, community.zone)
+        app.job_queue.run_custom(nightly_training_job, job_kwargs={"trigger": trigger},
+                                 data=community.chat_id, name="nightly_training_job")  # fmt: skip
     app.job_queue.run_repeating(
         dispatch_job,
         interval=DISPATCH_SECONDS,

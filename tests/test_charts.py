@@ -87,3 +87,27 @@ def test_empty_community_still_renders():
     stats = CommunityStats(1, "t", "UTC", 7, datetime.now(UTC), date.today())
     charts = community_charts(stats, "en")
     assert all(c.png.startswith(PNG) for c in charts)
+
+
+@pytest.mark.parametrize(
+    ("language", "today"), [("zh", "今天\n（截至目前）"), ("en", "today\n(so far)")]
+)
+def test_todays_partial_day_is_dotted_not_drawn_as_a_drop(language, today):
+    from matplotlib.figure import Figure
+
+    from bot.common.i18n import translations
+    from bot.stats.charts import draw_activity
+
+    stats = sample_stats()
+    stats.daily[-1] = DayActivity(stats.daily[-1].day, 2, 0, partial=True)
+    ax = Figure().subplots()
+    draw_activity(ax, stats, translations(language).gettext)
+    solid = [line for line in ax.get_lines() if line.get_linestyle() == "-"]
+    dotted = [line for line in ax.get_lines() if line.get_linestyle() == ":"]
+    assert [len(line.get_xdata()) for line in solid] == [29, 29]  # complete days only
+    assert [list(line.get_xdata()) for line in dotted] == [[28, 29], [28, 29]]
+    assert ax.get_xticklabels()[-1].get_text() == today
+    complete = sample_stats()  # no partial day: one solid line to the end
+    ax = Figure().subplots()
+    draw_activity(ax, complete, translations(language).gettext)
+    assert [len(line.get_xdata()) for line in ax.get_lines()] == [30, 30]

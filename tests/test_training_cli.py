@@ -124,6 +124,8 @@ async def test_nightly_training_is_scheduled_by_cron_and_survives_a_failure(app,
     [job] = [j for j in app.job_queue.jobs() if j.name == "nightly_training_job"]
     trigger = job.job.trigger
     assert isinstance(trigger, CronTrigger) and str(trigger.fields[5]) == "3"  # hour field
+    # 03:00 in the community's timezone (Beijing), not 03:00 UTC (11:00 in Beijing).
+    assert str(trigger.timezone) == "Asia/Shanghai" and job.data == COMMUNITY_ID
     calls = []
 
     async def failing(db, config, community_id):

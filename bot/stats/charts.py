@@ -170,25 +170,41 @@ def _rc() -> dict:
 
 
 def activity_chart(stats: CommunityStats, language: str) -> bytes:
-    """Messages and reactions per day over the period."""
+    """Messages and reactions per local day over the period."""
     _ = translations(language).gettext
     with _drawing():
         figure = _figure()
-        ax = figure.subplots()
-        xs = list(range(len(stats.daily)))
-        messages = [d.messages for d in stats.daily]
-        ax.plot(xs, messages, color=COLORS[0], lw=2.5, label=_("Messages"))
-        reactions = [d.reactions for d in stats.daily]
-        ax.plot(xs, reactions, color=COLORS[1], lw=2.5, label=_("Reactions"))
-        # A handful of date labels on a plain axis (a date axis costs more than the rest).
-        ticks = xs[:: max(1, len(xs) // 5)]
-        ax.set_xticks(ticks, [stats.daily[i].day.strftime("%m-%d") for i in ticks])
-        ax.yaxis.set_major_locator(MaxNLocator(5, integer=True))
-        ax.set_title(_("Activity, last {days} days").format(days=stats.days))
-        ax.set_ylim(bottom=0)
-        ax.legend(loc="lower left")
-        ax.grid(axis="y", alpha=0.3)
+        draw_activity(figure.subplots(), stats, _)
         return _png(figure)
+
+
+def draw_activity(ax, stats: CommunityStats, _: Callable[[str], str]) -> None:
+    """The activity lines; today's unfinished day dotted and marked, not read as a drop."""
+    xs = list(range(len(stats.daily)))
+    partial = bool(stats.daily) and stats.daily[-1].partial
+    done = len(xs) - 1 if partial else len(xs)
+    for i, (name, label) in enumerate((("messages", _("Messages")), ("reactions", _("Reactions")))):
+        values = [getattr(d, name) for d in stats.daily]
+        ax.plot(xs[:done], values[:done], color=COLORS[i], lw=2.5, label=label)
+        if partial:
+            tail = max(done - 1, 0)
+            ax.plot(xs[tail:], values[tail:], color=COLORS[i], lw=2, ls=":")
+            ax.plot(xs[-1:], values[-1:], "o", color=COLORS[i], mfc="white")
+    # A handful of date labels on a plain axis (a date axis costs more than the rest).
+    ticks = xs[:: max(1, len(xs) // 5)]
+    labels = [stats.daily[i].day.strftime("%m-%d") for i in ticks]
+    if partial:  # the last tick is "today", without a date label crowding it
+        keep = [
+            (tick, label) for tick, label in zip(ticks, labels, strict=True) if xs[-1] - tick >= 3
+        ]
+        ticks = [tick for tick, _label in keep] + [xs[-1]]
+        labels = [label for _tick, label in keep] + [_("today\n(so far)")]
+    ax.set_xticks(ticks, labels)
+    ax.yaxis.set_major_locator(MaxNLocator(5, integer=True))
+    ax.set_title(_("Activity, last {days} days").format(days=stats.days))
+    ax.set_ylim(bottom=0)
+    ax.legend(loc="lower left")
+    ax.grid(axis="y", alpha=0.3)
 
 
 def heatmap_chart(stats: CommunityStats, language: str) -> bytes:
