@@ -248,6 +248,7 @@ async def test_a_chinese_organizer_reads_and_types_segments_in_chinese(
     text = preview.params["text"]
     assert "符合条件的成员：30 人（活跃发言者 10 · 潜水成员 10 · 新成员 10）" in text
     assert "分群：活跃发言者、潜水成员。" in text
+    assert "（未设置免打扰时段）" in text and "00:00 至 00:00" not in text  # quiet hours off
     for english in ("active talkers", "lurkers", "newcomers"):
         assert english not in text
     keyboard = buttons(preview)
@@ -267,3 +268,4 @@ async def test_an_english_organizer_types_one_word_aliases(app, fake_request, db
     text = last_call(fake_request, ME).params["text"]
     assert "First wave: 0 invited" not in text and "lurkers" not in text.split("First wave")[1]
     assert "segments: active talkers, newcomers." in text
+    assert "(no quiet hours are set)" in text and "between 00:00 and 00:00" not in text

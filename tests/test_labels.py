@@ -62,3 +62,23 @@ def test_a_trained_models_state_is_in_the_readers_language():
         "from 6 salons, calibrated, negatives sampled at 0.250"
     )
     assert model_reason_text("something new", ZH) == "something new"
+
+
+def test_chinese_texts_use_chinese_quotes_and_punctuation():
+    import re
+
+    from babel.messages.pofile import read_po
+
+    from bot.common.i18n import LOCALE_DIR
+
+    with (LOCALE_DIR / "zh_Hans" / "LC_MESSAGES" / "salonbot.po").open("rb") as f:
+        catalog = read_po(f)
+    han = r"[\u4e00-\u9fff]"
+    wrong = []
+    for message in catalog:
+        text = message.string if isinstance(message.string, str) else ""
+        # Placeholders and typed command arguments (segments=核心,潜水) are not prose.
+        bare = re.sub(r"\{[^}]*\}|[a-z]+=[^\s（）]+", "X", text)
+        if re.search(r"[«»“”\"]", bare) or re.search(f"{han}[,;?!]|[,;?!]{han}", bare):
+            wrong.append(text)
+    assert wrong == []

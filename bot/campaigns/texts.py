@@ -127,6 +127,14 @@ def preview_text(
         return " · ".join(f"{segment_label(n, _)} {count}" for n, count in ordered) or "—"
 
     mean, low, high = figures.expected
+    if messaging.quiet_hours_start != messaging.quiet_hours_end:
+        window = _("Send window: until {end}, each member at their most active hour, never "
+                   "between {quiet_start} and {quiet_end}. A further wave goes out every "
+                   "{hours:g} hours while signups stay below the target.")  # fmt: skip
+    else:  # equal start and end: no quiet hours
+        window = _("Send window: until {end}, each member at their most active hour (no quiet "
+                   "hours are set). A further wave goes out every {hours:g} hours while "
+                   "signups stay below the target.")  # fmt: skip
     seats = (_("no seat limit") if figures.free_seats is None else
              _("{count} free seats").format(count=figures.free_seats))  # fmt: skip
     lines = [
@@ -146,16 +154,12 @@ def preview_text(
         _("Expected signups: {mean:.1f} (90% interval {low:.1f}–{high:.1f}) for {seats}").format(
             mean=mean, low=low, high=high, seats=seats
         ),
-        _(
-            "Send window: until {end}, each member at their most active hour, never between "
-            "{quiet_start} and {quiet_end}. A further wave goes out every {hours:g} hours while "
-            "signups stay below the target."
-        ).format(
+        window.format(
             end=local_time(figures.window_ends_at, zone, language),
             quiet_start=messaging.quiet_hours_start.strftime("%H:%M"),
             quiet_end=messaging.quiet_hours_end.strftime("%H:%M"),
             hours=config.campaigns.wave_hours,
-        ),  # fmt: skip
+        ),
         _("Filters: probability at least {min:.0%}; {limit}; segments: {segments}.").format(
             min=audience.min_probability,
             limit=_("at most {count} invitations").format(count=audience.max_invitations)
