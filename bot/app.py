@@ -109,6 +109,7 @@ def build_app(config: Config, *, request: BaseRequest | None = None) -> Applicat
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler("start", start.start, filters=private))
     app.add_handler(CommandHandler("help", start.help_command))
+    app.add_handler(CommandHandler("whoami", chats.whoami))
     register_members(app, config)
     register_organizers(app, config)
     # Any other button (forged, or from an old version): answered, so the client stops waiting.
