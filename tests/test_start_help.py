@@ -131,9 +131,7 @@ async def test_adding_the_bot_logs_the_groups_chat_id(app, fake_request, caplog)
     other = {"id": -100999, "type": "supergroup", "title": "新群"}
     bot_user = {"id": app.bot.id, "is_bot": True, "first_name": "Salon"}
     await app.process_update(my_chat_member(other, "member", EN_USER, bot_user, bot=app.bot))
-    await app.process_update(
-        my_chat_member(GROUP, "member", ORGANIZER, bot_user, bot=app.bot)
-    )
+    await app.process_update(my_chat_member(GROUP, "member", ORGANIZER, bot_user, bot=app.bot))
     assert f"(chat id -100999) by user {EN_USER['id']}; not in the config" in caplog.text
     assert "[[communities]] chat_id = -100999" in caplog.text
     assert f"(chat id {GROUP['id']}) by user {ORGANIZER['id']}\n" in caplog.text + "\n"

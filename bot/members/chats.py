@@ -45,7 +45,9 @@ async def bot_membership_changed(update: Update, context: Context) -> None:
             change.chat.title,
             change.chat.id,
             change.from_user.id if change.from_user else "?",
-            "" if configured else "; not in the config, so leaving: add "
+            ""
+            if configured
+            else "; not in the config, so leaving: add "
             f"[[communities]] chat_id = {change.chat.id} to serve it",
         )
     if added and not configured:
