@@ -82,3 +82,29 @@ def test_chinese_texts_use_chinese_quotes_and_punctuation():
         if re.search(r"[«»“”\"]", bare) or re.search(f"{han}[,;?!]|[,;?!]{han}", bare):
             wrong.append(text)
     assert wrong == []
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_a_new_communitys_stats_read_in_the_readers_language(language):
+    from datetime import UTC, date, datetime
+
+    from bot.stats.texts import community_text
+    from storage.stats import CommunityStats
+    from storage.stats_salons import ModelFigures
+
+    now = datetime(2026, 12, 4, 20, tzinfo=UTC)
+    stats = CommunityStats(1, "读书会", "Asia/Shanghai", 7, now, date(2026, 11, 29))
+    stats.segments = {"lurkers": 5, "active talkers": 3}
+    reason = fit_pairs(pd.DataFrame({"event_id": [], "label": []})).reason
+    stats.model = ModelFigures(run_at=now, kind="prior", reason=reason)
+    text = community_text(stats, language)
+    if language == "zh":
+        assert (
+            "按 Asia/Shanghai 时区的日期计" in text and "分群：潜水成员 5、活跃发言者 3。" in text
+        )
+        assert "目前只有 0 场往期沙龙和 0 次报名" in text
+    else:
+        assert "days in Asia/Shanghai" in text and "Segments: lurkers 5, active talkers 3." in text
+        assert "only 0 past salons and 0 signups so far" in text
+    for leak in ("UTC days", "base_rate", "prior: only"):
+        assert leak not in text

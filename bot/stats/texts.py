@@ -30,8 +30,8 @@ def community_text(stats: CommunityStats, language: str) -> str:
     _ = translations(language).gettext
     s = stats
     lines = [
-        _("📊 {title}: the last {days} days (since {start}, UTC days)").format(
-            title=s.title, days=s.days, start=s.period_start.isoformat()
+        _("📊 {title}: the last {days} days (since {start}, days in {timezone})").format(
+            title=s.title, days=s.days, start=s.period_start.isoformat(), timezone=s.timezone
         ),
         "",
         _("👥 Community"),
@@ -65,7 +65,8 @@ def community_text(stats: CommunityStats, language: str) -> str:
         parts = [
             f"{segment_label(n, _)} {c}" for n, c in sorted(s.segments.items(), key=lambda i: -i[1])
         ]
-        lines.append(_("Segments: {segments}.").format(segments=", ".join(parts)))
+        comma = "、" if language == "zh" else ", "
+        lines.append(_("Segments: {segments}.").format(segments=comma.join(parts)))
     lines += ["", _("🎟 Salons")]
     if not s.salons:
         lines.append(_("No salons in this period."))
