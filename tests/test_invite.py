@@ -235,7 +235,13 @@ ZH_ORGANIZER = {**ORGANIZER, "language_code": "zh-hans"}
 
 
 @pytest.mark.parametrize(
-    "typed", ["segments=活跃,潜水", "segments=active,lurkers", "segments=活跃发言者，lurkers"]
+    "typed",
+    [
+        "segments=活跃,潜水",
+        "segments=active,lurkers",
+        "segments=活跃发言者，lurkers",
+        "segments=active talkers, lurkers",
+    ],
 )
 async def test_a_chinese_organizer_reads_and_types_segments_in_chinese(
     app, fake_request, db, typed

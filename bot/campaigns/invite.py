@@ -43,6 +43,9 @@ def parse_audience(args: list[str]) -> Audience:
     """min=, max= and segments= arguments of /invite (InputError on anything else)."""
     values: dict[str, str] = {}
     for arg in args:
+        if "=" not in arg and list(values)[-1:] == ["segments"]:
+            values["segments"] += " " + arg  # a name with a space: segments=active talkers
+            continue
         key, sep, value = arg.partition("=")
         if not sep or key not in ("min", "max", "segments") or key in values or not value:
             raise InputError(USAGE)
