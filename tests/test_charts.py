@@ -92,7 +92,7 @@ def test_empty_community_still_renders():
 @pytest.mark.parametrize(
     ("language", "today"), [("zh", "今天\n（截至目前）"), ("en", "today\n(so far)")]
 )
-def test_todays_partial_day_is_dotted_not_drawn_as_a_drop(language, today):
+def test_todays_partial_day_is_a_lone_dot_not_drawn_as_a_drop(language, today):
     from matplotlib.figure import Figure
 
     from bot.common.i18n import translations
@@ -103,9 +103,10 @@ def test_todays_partial_day_is_dotted_not_drawn_as_a_drop(language, today):
     ax = Figure().subplots()
     draw_activity(ax, stats, translations(language).gettext)
     solid = [line for line in ax.get_lines() if line.get_linestyle() == "-"]
-    dotted = [line for line in ax.get_lines() if line.get_linestyle() == ":"]
+    dots = [line for line in ax.get_lines() if line.get_linestyle() == "None"]
     assert [len(line.get_xdata()) for line in solid] == [29, 29]  # complete days only
-    assert [list(line.get_xdata()) for line in dotted] == [[28, 29], [28, 29]]
+    assert [list(line.get_xdata()) for line in dots] == [[29], [29]]  # today: a lone dot
+    assert [line.get_marker() for line in dots] == ["o", "o"]
     assert ax.get_xticklabels()[-1].get_text() == today
     complete = sample_stats()  # no partial day: one solid line to the end
     ax = Figure().subplots()

@@ -179,17 +179,17 @@ def activity_chart(stats: CommunityStats, language: str) -> bytes:
 
 
 def draw_activity(ax, stats: CommunityStats, _: Callable[[str], str]) -> None:
-    """The activity lines; today's unfinished day dotted and marked, not read as a drop."""
+    """The activity lines; today's unfinished day a separate hollow dot, not read as a drop."""
     xs = list(range(len(stats.daily)))
     partial = bool(stats.daily) and stats.daily[-1].partial
     done = len(xs) - 1 if partial else len(xs)
     for i, (name, label) in enumerate((("messages", _("Messages")), ("reactions", _("Reactions")))):
         values = [getattr(d, name) for d in stats.daily]
         ax.plot(xs[:done], values[:done], color=COLORS[i], lw=2.5, label=label)
-        if partial:
-            tail = max(done - 1, 0)
-            ax.plot(xs[tail:], values[tail:], color=COLORS[i], lw=2, ls=":")
-            ax.plot(xs[-1:], values[-1:], "o", color=COLORS[i], mfc="white")
+        if partial:  # a hollow dot, not joined: a line down to it would read as a drop
+            ax.plot(
+                xs[-1:], values[-1:], "o", color=COLORS[i], mfc="white", ms=8, mew=2, clip_on=False
+            )
     # A handful of date labels on a plain axis (a date axis costs more than the rest).
     ticks = xs[:: max(1, len(xs) // 5)]
     labels = [stats.daily[i].day.strftime("%m-%d") for i in ticks]
