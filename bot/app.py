@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, timedelta
+from datetime import timedelta
 from functools import partial
 
 from apscheduler.triggers.cron import CronTrigger
@@ -119,6 +119,7 @@ def build_app(config: Config, *, request: BaseRequest | None = None) -> Applicat
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler("start", start.start, filters=private))
     app.add_handler(CommandHandler("help", start.help_command))
+    app.add_handler(CommandHandler("whoami", chats.whoami))
     register_members(app, config)
     register_organizers(app, config)
     # Any other button (forged, or from an old version): answered, so the client stops waiting.
@@ -204,11 +205,11 @@ def register_members(app: Application, config: Config) -> None:
     tick = config.schedule.tick_seconds
     for job in (reminders_job, feedback_job, waitlist_job, refunds_job):
         app.job_queue.run_repeating(job, interval=tick, first=1.0, name=job.__name__)
-    app.job_queue.run_custom(
-        nightly_training_job,
-        job_kwargs={"trigger": CronTrigger.from_crontab(config.schedule.nightly_cron, UTC)},
-        name="nightly_training_job",
-    )
+    # One nightly run per community, at the cron's hour in that community's timezone.
+    for community in config.communities:
+        trigger = CronTrigger.from_crontab(config.schedule.nightly_cron, community.zone)
+        app.job_queue.run_custom(nightly_training_job, job_kwargs={"trigger": trigger},
+                                 data=community.chat_id, name="nightly_training_job")  # fmt: skip
     app.job_queue.run_repeating(
         dispatch_job,
         interval=DISPATCH_SECONDS,

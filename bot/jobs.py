@@ -78,12 +78,18 @@ async def waitlist_job(context: Context) -> None:
 
 
 async def nightly_training_job(context: Context) -> None:
-    """Rebuild every community's segments, model and scores; a failure keeps the old model."""
+    """Rebuild a community's (the job's data; None: every one's) segments, model and scores.
+
+    A failure keeps the old model.
+    """
     from bot.models.training import (
         train_community,  # pandas and scikit-learn load only when it runs
     )
 
+    only = context.job.data if context.job is not None else None
     for community in context.config.communities:
+        if only is not None and community.chat_id != only:
+            continue
         try:
             run_id = await train_community(context.db, context.config, community.chat_id)
         except Exception:

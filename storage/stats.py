@@ -37,11 +37,12 @@ MAX_DAYS = 366
 
 @dataclass
 class DayActivity:
-    """Messages and reactions given on one UTC day."""
+    """Messages and reactions given on one day in the community's timezone."""
 
     day: date
     messages: int
     reactions: int
+    partial: bool = False  # today: the day is not over yet
 
 
 @dataclass
@@ -53,7 +54,7 @@ class CommunityStats:
     timezone: str
     days: int
     now: datetime
-    period_start: date  # first UTC day of the period (the period ends today)
+    period_start: date  # first local day of the period (the period ends today, local)
     members_known: int = 0
     members_reachable: int = 0
     active_members_7d: int = 0
@@ -109,7 +110,12 @@ class CommunityStats:
             reachable_share=self.reachable_share,
             segments=dict(self.segments),
             daily=[
-                {"day": d.day.isoformat(), "messages": d.messages, "reactions": d.reactions}
+                {
+                    "day": d.day.isoformat(),
+                    "messages": d.messages,
+                    "reactions": d.reactions,
+                    "partial": d.partial,
+                }
                 for d in self.daily
             ],
             heatmap=self.heatmap,
@@ -121,9 +127,14 @@ class CommunityStats:
         return data
 
 
-def period_start(days: int, now: datetime) -> date:
-    """The first UTC day of a period of `days` days ending today."""
-    return now.astimezone(UTC).date() - timedelta(days=days - 1)
+def period_start(days: int, now: datetime, timezone: str = "UTC") -> date:
+    """The first day of a period of `days` days ending today, days in `timezone`."""
+    return now.astimezone(ZoneInfo(timezone)).date() - timedelta(days=days - 1)
+
+
+def local_midnight(day: date, timezone: str) -> datetime:
+    """The UTC moment a local day begins."""
+    return datetime.combine(day, time(), ZoneInfo(timezone)).astimezone(UTC)
 
 
 async def get_community_stats(
@@ -142,12 +153,17 @@ async def get_community_stats(
         return None
     now = now or utcnow()
     stats = CommunityStats(
-        community_id, community.title, community.timezone, days, now, period_start(days, now)
+        community_id,
+        community.title,
+        community.timezone,
+        days,
+        now,
+        period_start(days, now, community.timezone),
     )
     await _members(stats, session=session)
     await _activity(stats, session=session)
     stats.segments = await count_segments(community_id, session=session)
-    since = datetime.combine(stats.period_start, time(), UTC)
+    since = local_midnight(stats.period_start, stats.timezone)
     salons = await session.scalars(
         select(Salon)
         .where(
@@ -177,14 +193,33 @@ async def _members(stats: CommunityStats, *, session: AsyncSession) -> None:
 
     stats.active_members_7d = await count(m.last_active_at > now - timedelta(days=7))
     stats.active_members_30d = await count(m.last_active_at > now - timedelta(days=30))
-    since = datetime.combine(stats.period_start, time(), UTC)
+    since = local_midnight(stats.period_start, stats.timezone)
     stats.new_members = await count(m.joined_at >= since, m.joined_at <= now)
     stats.departed_members = await count(
         m.left_at >= since, m.left_at <= now, m.is_member.is_(False)
     )
 
 
+def _split(total: int, weights: dict[date, int], fallback: date) -> dict[date, int]:
+    """`total` shared out over days in proportion to `weights` (largest remainders)."""
+    weight = sum(weights.values())
+    if weight <= 0:
+        return {fallback: total}
+    exact = {d: total * w / weight for d, w in weights.items()}
+    shares = {d: int(v) for d, v in exact.items()}
+    left = total - sum(shares.values())
+    for d in sorted(exact, key=lambda d: shares[d] - exact[d])[:left]:
+        shares[d] += 1
+    return shares
+
+
 async def _activity(stats: CommunityStats, *, session: AsyncSession) -> None:
+    """Daily figures and the heatmap over local days.
+
+    The rollup is kept per UTC day with messages per UTC hour: each hour's messages go to the
+    local day (and hour) they fall on; a UTC day's reactions, which have no hours, are shared
+    out like its messages (or go to the local day of its noon).
+    """
     cid, start, days = stats.community_id, stats.period_start, stats.days
     previous = start - timedelta(days=days)
     total = await session.execute(
@@ -196,28 +231,34 @@ async def _activity(stats: CommunityStats, *, session: AsyncSession) -> None:
     stats.messages_total, stats.reactions_total = int(messages or 0), int(reactions or 0)
     rows = await session.execute(
         select(daily.c.day, daily.c.messages, daily.c.reactions, *(daily.c[h] for h in HOURS))
-        .where(daily.c.community_id == cid, daily.c.day >= previous)
+        .where(daily.c.community_id == cid, daily.c.day >= previous - timedelta(days=1))
         .order_by(daily.c.day)
     )
-    by_day = {}
     zone = ZoneInfo(stats.timezone)
-    last = stats.now.astimezone(UTC).date()
+    today = stats.now.astimezone(zone).date()
+    by_day: dict[date, list[int]] = {}
     for day, msgs, reacts, *hours in rows:
-        if day > last:
-            continue
-        if day < start:
+        midnight = datetime.combine(day, time(), UTC)
+        noon = (midnight + timedelta(hours=12)).astimezone(zone).date()
+        weights: dict[date, int] = {}
+        for hour, count in enumerate(hours):
+            if not count:
+                continue
+            local = (midnight + timedelta(hours=hour)).astimezone(zone)
+            weights[local.date()] = weights.get(local.date(), 0) + count
+            if start <= local.date() <= today:
+                stats.heatmap[local.weekday()][local.hour] += count
+        for index, total_of_day in ((0, msgs), (1, reacts)):
+            for local_day, share in _split(total_of_day, weights, noon).items():
+                by_day.setdefault(local_day, [0, 0])[index] += share
+    for day, (msgs, reacts) in by_day.items():
+        if previous <= day < start:
             stats.messages_previous += msgs
             stats.reactions_previous += reacts
-            continue
-        by_day[day] = (msgs, reacts)
-        stats.messages_period += msgs
-        stats.reactions_period += reacts
-        midnight = datetime.combine(day, time(), UTC)
-        for hour, count in enumerate(hours):
-            if count:
-                local = (midnight + timedelta(hours=hour)).astimezone(zone)
-                stats.heatmap[local.weekday()][local.hour] += count
+        elif start <= day <= today:
+            stats.messages_period += msgs
+            stats.reactions_period += reacts
     stats.daily = [
-        DayActivity(d, *by_day.get(d, (0, 0)))
+        DayActivity(d, *by_day.get(d, (0, 0)), partial=d == today)
         for d in (start + timedelta(days=i) for i in range(days))
     ]

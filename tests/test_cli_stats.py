@@ -50,9 +50,29 @@ def test_stats_json_text_and_charts_after_a_history_import(tmp_path, db_url, cap
         "hours.png",
         "segments.png",
     ]
-    assert main(["stats", "--config", config, "--language", "zh", "--days", "7"]) == 0
-    out = capsys.readouterr().out
-    assert "近 7 天" in out and "已知成员：3" in out and "模型尚未运行" in out
+    for option in ("--lang", "--language"):  # the demo's name, and the older one
+        assert main(["stats", "--config", config, option, "zh", "--days", "7"]) == 0
+        out = capsys.readouterr().out
+        assert "近 7 天" in out and "已知成员：3" in out and "模型尚未运行" in out
     assert main(["stats", "--config", config, "--days", "0"]) == 2
     assert "--days" in capsys.readouterr().err
     assert main(["stats", "--config", config, "--community-id", "5"]) == 2
+
+
+def test_help_lists_every_verb_and_the_language_option_agrees(capsys):
+    import pytest
+
+    from bot.cli import build_parser
+
+    parser = build_parser()
+    verbs = next(a for a in parser._actions if a.dest == "verb").choices
+    assert {"run", "migrate", "import", "train", "evaluate", "score", "demo", "stats"} <= set(verbs)
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    summary = capsys.readouterr().out
+    for verb in verbs:
+        assert verb in parser.description and f"    {verb} " in summary, verb
+    for verb in ("stats", "demo"):
+        with pytest.raises(SystemExit):
+            main([verb, "--help"])
+        assert "--lang {zh,en}, --language {zh,en}" in capsys.readouterr().out

@@ -89,9 +89,9 @@ async def test_preview_sends_nothing_then_confirm_invites_and_withholds_the_hold
     en, zh = queued[en_id].payload["text"], queued[zh_id].payload["text"]
     assert en.startswith(f"Hi M{en_id}! You are invited to «Reading night 读书夜».")
     assert "Café Lumen, 2F" in en and "Seats left: 10" in en
-    assert en.endswith("You have come to salons about ai before.")
+    assert en.endswith("You have come to salons about AI before.")
     assert zh.startswith(f"M{zh_id}，你好！诚邀你参加「Reading night 读书夜」。")
-    assert zh.endswith("你之前参加过关于ai的沙龙。")
+    assert zh.endswith("你之前参加过关于人工智能的沙龙。")
     other = min(u for u in queued if u not in came and u % 3)
     assert (
         queued[other]
@@ -229,3 +229,49 @@ async def test_invitations_are_not_sent_in_quiet_hours(db_url, fake_request, db)
     finally:
         await app.post_shutdown(app)
         await app.shutdown()
+
+
+ZH_ORGANIZER = {**ORGANIZER, "language_code": "zh-hans"}
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "segments=活跃,潜水",
+        "segments=active,lurkers",
+        "segments=活跃发言者，lurkers",
+        "segments=active talkers, lurkers",
+    ],
+)
+async def test_a_chinese_organizer_reads_and_types_segments_in_chinese(
+    app, fake_request, db, typed
+):
+    salon = await make_salon(db, capacity=50)
+    segments = ["active talkers", "lurkers", "newcomers"]
+    await seed_members(db, salon, [Member(u, 0.4, segments[u % 3]) for u in range(3101, 3131)])
+    await say(app, f"/invite {salon.short_code} {typed}", ZH_ORGANIZER)
+    preview = last_call(fake_request, ME)
+    text = preview.params["text"]
+    assert "符合条件的成员：30 人（活跃发言者 10 · 潜水成员 10 · 新成员 10）" in text
+    assert "分群：活跃发言者、潜水成员。" in text
+    assert "（未设置免打扰时段）" in text and "00:00 至 00:00" not in text  # quiet hours off
+    for english in ("active talkers", "lurkers", "newcomers"):
+        assert english not in text
+    keyboard = buttons(preview)
+    assert {"☑ 活跃发言者", "☑ 潜水成员", "☐ 新成员"} <= set(keyboard)
+    await press(app, keyboard["☐ 新成员"], ZH_ORGANIZER)
+    assert "分群：全部" in last_call(fake_request, ME).params["text"]
+    await say(app, f"/invite {salon.short_code} segments=大佬", ZH_ORGANIZER)
+    refused = last_call(fake_request, ME).params["text"]
+    assert refused.startswith("未知的分群：大佬。") and "活跃发言者、潜水成员、新成员" in refused
+
+
+async def test_an_english_organizer_types_one_word_aliases(app, fake_request, db):
+    salon = await make_salon(db, capacity=50)
+    segments = ["active talkers", "lurkers", "newcomers"]
+    await seed_members(db, salon, [Member(u, 0.4, segments[u % 3]) for u in range(3201, 3231)])
+    await say(app, f"/invite {salon.short_code} segments=active,新人", ORGANIZER)
+    text = last_call(fake_request, ME).params["text"]
+    assert "First wave: 0 invited" not in text and "lurkers" not in text.split("First wave")[1]
+    assert "segments: active talkers, newcomers." in text
+    assert "(no quiet hours are set)" in text and "between 00:00 and 00:00" not in text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.common.formatting import local_time
@@ -65,7 +66,8 @@ async def test_join_confirms_with_details_and_calendar_file(app, fake_request, d
     [confirmation] = fake_request.calls_to("sendMessage", chat_id=EN_USER["id"])
     text = confirmation.params["text"]
     assert text.startswith("You are in! See you there.")
-    assert "Reading night" in text and "Café Lumen, 2F" in text and "Seats left: 4" in text
+    assert "Reading night" in text and "Café Lumen, 2F" in text
+    assert "🪑 One seat is yours; seats left for others: 4" in text
     assert local_time(salon.starts_at, "Asia/Shanghai", "en") in text
     leave = confirmation.params["reply_markup"]["inline_keyboard"][0][0]
     assert leave["callback_data"] == f"L:{salon.id}"
@@ -83,7 +85,10 @@ async def test_join_in_chinese_and_twice_changes_nothing(app, fake_request, db):
     await app.process_update(message(f"/join {salon.short_code}", ZH_USER, bot=app.bot))
     await app.process_update(message(f"/join {salon.id}", ZH_USER, bot=app.bot))
     first, second = fake_request.sent_texts(ZH_USER["id"])
-    assert first.startswith("报名成功！到时见。") and "剩余名额：19" in first
+    assert (
+        first.startswith("报名成功！到时见。")
+        and "🪑 你已有一个座位；其他人的剩余名额：19" in first
+    )
     assert second.startswith("你已经报名了这场沙龙。")
     assert len(fake_request.calls_to("sendDocument")) == 2
     assert await _signups(db, salon.id) == ({ZH_USER["id"]: "going"}, 1)
@@ -187,3 +192,24 @@ async def test_mysalons_lists_going_and_waitlist_with_position(app, fake_request
     buttons = [row[0]["callback_data"] for row in en[-1].params["reply_markup"]["inline_keyboard"]]
     assert buttons == [f"L:{open_salon.id}", f"L:{full.id}"]
     assert "✅ 你已报名。" in fake_request.sent_texts(ZH_USER["id"])[-1]
+
+
+@pytest.mark.parametrize(
+    ("user", "yours"),
+    [
+        (EN_USER, "🪑 One seat is yours; seats left for others: 0"),
+        (ZH_USER, "🪑 你已有一个座位；其他人的剩余名额：0"),
+    ],
+)
+async def test_taking_the_last_seat_is_not_shown_as_full(app, fake_request, db, user, yours):
+    salon = await make_salon(db, capacity=1)
+    await app.process_update(message(f"/join {salon.short_code}", user, bot=app.bot))
+    await app.process_update(message("/mysalons", user, bot=app.bot))
+    confirmation, listing = fake_request.sent_texts(user["id"])
+    for text in (confirmation, listing):
+        assert yours in text
+        assert "Full" not in text and "已满" not in text
+    other = EN_USER if user is ZH_USER else ZH_USER
+    await app.process_update(message("/events", other, bot=app.bot))
+    shown = fake_request.sent_texts(other["id"])[-1]
+    assert "Full: you can join the waitlist" in shown or "已满" in shown

@@ -86,7 +86,7 @@ async def test_guided_conversation_in_chinese_with_skips(app, fake_request, db):
     await say(app, "30", me)  # 30 Telegram Stars
     [salon] = await salons_in(db)
     assert (salon.price_amount, salon.currency) == (30, "XTR")
-    assert salon.title == "周末哲学沙龙" and salon.tags == "哲学;读书"
+    assert salon.title == "周末哲学沙龙" and salon.tags == "哲学;reading"
     assert salon.description == "" and salon.location == "" and salon.signup_deadline is None
     assert salon.starts_at == utc_of(start)
     assert salon.ends_at == utc_of(start) + timedelta(minutes=90)
@@ -241,3 +241,27 @@ async def test_forged_or_stale_buttons_change_nothing(app, fake_request, db, dat
                     "That salon does not exist, or you do not organize its community.")  # fmt: skip
     assert (await salons_in(db))[0].status == SALON_DRAFT and salon.id != 987654321
     assert fake_request.calls_to("sendMessage") == []
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+async def test_one_liner_as_a_chinese_input_method_types_it_echoes_the_understood_date(
+    app, fake_request, db, language
+):
+    me = ZH_ORGANIZER if language == "zh" else ORGANIZER
+    tomorrow = local_in(1, 19, 30)
+    await say(app, "/newsalon 周末读书会｜明天 19：30｜12｜书店二楼｜读书，哲学", me)
+    [salon] = await salons_in(db)
+    assert salon.starts_at == utc_of(tomorrow) and salon.capacity == 12
+    assert salon.tags == "reading;哲学"
+    preview = last_call(fake_request, ME).params["text"]
+    # The announcement is previewed in the group's language (Chinese), the rest in the reader's.
+    echoed = f"🕒 {tomorrow.year}年{tomorrow.month}月{tomorrow.day}日"
+    assert echoed in preview and "19:30" in preview and "#读书 #哲学" in preview
+    assert preview.endswith("现在发布吗？" if language == "zh" else "Publish it now?")
+
+
+async def test_one_liner_with_an_unreadable_date_says_which_forms_work(app, fake_request, db):
+    await say(app, "/newsalon 读书会｜下下周 19:30｜12", ZH_ORGANIZER)
+    assert await salons_in(db) == []
+    refusal = last_call(fake_request, ME).params["text"]
+    assert "12月5日 19:30" in refusal and "周六 14:00" in refusal

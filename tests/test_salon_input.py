@@ -32,7 +32,9 @@ def test_bad_durations(text):
 
 
 def test_tags_accept_full_width_separators_and_drop_duplicates():
-    assert parse_tags("读书；哲学, #books;读书; ") == ("读书", "哲学", "books")
+    assert parse_tags("读书；哲学, #books;读书; ") == ("reading", "哲学", "books")
+    # A known topic in either language is stored once, under its key, shown in the reader's.
+    assert parse_tags("人工智能、AI，＃创业") == ("ai", "startups")
     with pytest.raises(InputError):
         parse_tags(";".join(f"{i}{'x' * 50}" for i in range(9)))
 

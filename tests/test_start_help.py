@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+
+import pytest
 from sqlalchemy import select
 
 from bot.app import publish_commands
@@ -121,3 +124,30 @@ async def test_error_handler_answers_politely_and_keeps_running(app, fake_reques
     assert fake_request.sent_texts(ZH_USER["id"]) == ["抱歉，我这边出错了，请再试一次。"]
     async with db.begin() as session:
         assert (await session.scalars(select(User))).all() == []
+
+
+async def test_adding_the_bot_logs_the_groups_chat_id(app, fake_request, caplog):
+    caplog.set_level(logging.INFO, logger="bot.members.chats")
+    other = {"id": -100999, "type": "supergroup", "title": "新群"}
+    bot_user = {"id": app.bot.id, "is_bot": True, "first_name": "Salon"}
+    await app.process_update(my_chat_member(other, "member", EN_USER, bot_user, bot=app.bot))
+    await app.process_update(my_chat_member(GROUP, "member", ORGANIZER, bot_user, bot=app.bot))
+    assert f"(chat id -100999) by user {EN_USER['id']}; not in the config" in caplog.text
+    assert "[[communities]] chat_id = -100999" in caplog.text
+    assert f"(chat id {GROUP['id']}) by user {ORGANIZER['id']}\n" in caplog.text + "\n"
+
+
+@pytest.mark.parametrize(
+    ("user", "you", "group"),
+    [
+        (ZH_USER, "你的 Telegram 用户 ID：", "本群的 chat ID："),
+        (EN_USER, "Your Telegram user id: ", "This group's chat id: "),
+    ],
+)
+async def test_whoami_tells_the_user_id_and_in_a_group_the_chat_id(
+    app, fake_request, user, you, group
+):
+    await app.process_update(message("/whoami", user, bot=app.bot))
+    assert fake_request.sent_texts(user["id"]) == [f"{you}{user['id']}"]
+    await app.process_update(message("/whoami", user, chat=GROUP, bot=app.bot))
+    assert fake_request.sent_texts(GROUP["id"])[-1] == f"{you}{user['id']}\n{group}{GROUP['id']}"

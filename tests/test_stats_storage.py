@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select
 
 from bot.campaigns.uplift import UNCLEAR, measure_campaign, with_uplift
@@ -18,25 +19,30 @@ SIGNED_UP = ("going", "offered", "waitlist", "left")
 
 
 def expected(f: Facts, days: int = 30) -> dict:
-    """Every community figure, counted from the facts in plain Python."""
-    today = f.now.date()
+    """Every community figure, counted from the facts in plain Python, by Shanghai days."""
+    zone = ZoneInfo("Asia/Shanghai")
+
+    def local_day(at: datetime) -> date:
+        return at.astimezone(zone).date()
+
+    today = local_day(f.now)
     start = today - timedelta(days=days - 1)
     previous = start - timedelta(days=days)
     given = [(u, at) for u, at, added in f.reactions if added]
     actions = f.messages + given
     seen = {u for u, _ in f.messages} | {u for u, _, _ in f.reactions} | set(f.joins)
     members = seen - set(f.leaves)
-    since = datetime.combine(start, time(), UTC)
+    since = datetime.combine(start, time(), zone)
     heatmap = [[0] * 24 for _ in range(7)]
     daily = {start + timedelta(days=i): [0, 0] for i in range(days)}
     for _, at in f.messages:
-        if at.date() >= start:
-            local = at.astimezone(ZoneInfo("Asia/Shanghai"))
+        if local_day(at) >= start:
+            local = at.astimezone(zone)
             heatmap[local.weekday()][local.hour] += 1
-            daily[at.date()][0] += 1
+            daily[local_day(at)][0] += 1
     for _, at in given:
-        if at.date() >= start:
-            daily[at.date()][1] += 1
+        if local_day(at) >= start:
+            daily[local_day(at)][1] += 1
     return {
         "members_known": len(members),
         "members_reachable": len(members & set(REACHABLE)),
@@ -44,10 +50,10 @@ def expected(f: Facts, days: int = 30) -> dict:
         "active_members_30d": len({u for u, at in actions if at > f.now - timedelta(days=30)}),
         "messages_total": len(f.messages),
         "reactions_total": len(given),
-        "messages_period": sum(1 for _, at in f.messages if at.date() >= start),
-        "reactions_period": sum(1 for _, at in given if at.date() >= start),
-        "messages_previous": sum(1 for _, at in f.messages if previous <= at.date() < start),
-        "reactions_previous": sum(1 for _, at in given if previous <= at.date() < start),
+        "messages_period": sum(1 for _, at in f.messages if local_day(at) >= start),
+        "reactions_period": sum(1 for _, at in given if local_day(at) >= start),
+        "messages_previous": sum(1 for _, at in f.messages if previous <= local_day(at) < start),
+        "reactions_previous": sum(1 for _, at in given if previous <= local_day(at) < start),
         "new_members": sum(1 for at in f.joins.values() if at >= since),
         "departed_members": sum(1 for at in f.leaves.values() if at >= since),
         "segments": {
@@ -87,8 +93,17 @@ def expected_funnel(f: Facts, key: str) -> dict:
 def check(stats, f: Facts) -> None:
     want = expected(f)
     got = {k: getattr(stats, k) for k in want if k != "daily"}
-    got["daily"] = [(d.day, d.messages, d.reactions) for d in stats.daily]
+    got["daily"] = [(d.day, d.messages) for d in stats.daily]
+    daily_reactions = [r for _d, _m, r in want["daily"]]
+    want["daily"] = [(d, m) for d, m, _r in want["daily"]]
     assert got == want
+    # Reactions have no hour in the rollup: a UTC day's reactions go to the local days its
+    # messages fell on, so each lands on its own local day or the one next to it.
+    reactions = [d.reactions for d in stats.daily]
+    assert sum(reactions) == sum(daily_reactions) == stats.reactions_period
+    for i, count in enumerate(daily_reactions):
+        assert count <= sum(reactions[max(i - 1, 0) : i + 2])
+    assert [d.partial for d in stats.daily] == [False] * 29 + [True]
     assert [s.salon_id for s in stats.salons] == [f.salon_ids["past"], f.salon_ids["next"]]
     for funnel, key in zip(stats.salons, ("past", "next"), strict=True):
         wanted = expected_funnel(f, key)
@@ -160,8 +175,12 @@ async def test_other_periods_and_stale_prior_model(db):
         stats = await get_community_stats(
             COMMUNITY_ID, session=session, now=later, days=7, stale_after_days=3
         )
-    start = later.date() - timedelta(days=6)
-    assert stats.messages_period == sum(1 for _, at in facts.messages if at.date() >= start)
+    zone = ZoneInfo("Asia/Shanghai")
+    start = later.astimezone(zone).date() - timedelta(days=6)
+    assert stats.period_start == start
+    assert stats.messages_period == sum(
+        1 for _, at in facts.messages if at.astimezone(zone).date() >= start
+    )
     assert len(stats.daily) == 7 and stats.model.stale is True
     assert [s.salon_id for s in stats.salons] == [facts.salon_ids["next"]]
 
@@ -175,3 +194,16 @@ async def test_unknown_community_and_bad_period(db):
             pass
         else:
             raise AssertionError("days=0 accepted")
+
+
+@pytest.mark.parametrize("utc_hour", [1, 20])  # 09:00 and 04:00 (the next day) in Shanghai
+async def test_days_are_the_communitys_local_days(db, utc_hour):
+    yesterday = datetime.now(UTC) - timedelta(days=1)
+    now = yesterday.replace(hour=utc_hour, minute=30, second=0, microsecond=0)
+    facts = await seed_community(db, now=now)
+    async with db.begin() as session:
+        stats = await get_community_stats(COMMUNITY_ID, session=session, now=now)
+    check(stats, facts)
+    today = now.astimezone(ZoneInfo("Asia/Shanghai")).date()
+    assert stats.daily[-1].day == today and stats.daily[-1].partial
+    assert stats.period_start == today - timedelta(days=29)

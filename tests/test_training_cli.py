@@ -124,6 +124,8 @@ async def test_nightly_training_is_scheduled_by_cron_and_survives_a_failure(app,
     [job] = [j for j in app.job_queue.jobs() if j.name == "nightly_training_job"]
     trigger = job.job.trigger
     assert isinstance(trigger, CronTrigger) and str(trigger.fields[5]) == "3"  # hour field
+    # 03:00 in the community's timezone (Beijing), not 03:00 UTC (11:00 in Beijing).
+    assert str(trigger.timezone) == "Asia/Shanghai" and job.data == COMMUNITY_ID
     calls = []
 
     async def failing(db, config, community_id):
@@ -134,3 +136,30 @@ async def test_nightly_training_is_scheduled_by_cron_and_survives_a_failure(app,
     await nightly_training_job(Context(app))
     assert calls == [COMMUNITY_ID]
     assert "training failed for community" in caplog.text
+
+
+async def test_each_community_trains_at_night_in_its_own_timezone(db_url, monkeypatch):
+    from bot.common.context import Context
+    from bot.jobs import nightly_training_job
+    from tests.conftest import make_config, started_app
+    from tests.fakes import FakeRequest
+
+    berlin = {"chat_id": -1009, "title": "Berlin", "timezone": "Europe/Berlin", "language": "en"}
+    config = make_config(db_url)
+    config = make_config(
+        db_url,
+        communities=[c.model_dump(mode="json") for c in config.communities] + [berlin],
+    )
+    calls = []
+
+    async def recording(db, config, community_id):
+        calls.append(community_id)
+
+    monkeypatch.setattr("bot.models.training.train_community", recording)
+    async with started_app(config, FakeRequest()) as app:
+        jobs = {j.data: j for j in app.job_queue.jobs() if j.name == "nightly_training_job"}
+        assert set(jobs) == {COMMUNITY_ID, -1009}
+        zones = {data: str(job.job.trigger.timezone) for data, job in jobs.items()}
+        assert zones == {COMMUNITY_ID: "Asia/Shanghai", -1009: "Europe/Berlin"}
+        await nightly_training_job(Context.from_job(jobs[-1009], app))
+    assert calls == [-1009]

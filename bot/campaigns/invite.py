@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from telegram import Update
 
 from bot import callbacks
@@ -9,6 +11,7 @@ from bot.campaigns.service import ensure_scores, preview, segment_names, start_c
 from bot.campaigns.texts import Audience, audience_from, preview_keyboard, preview_text
 from bot.common.context import Context
 from bot.common.i18n import N_
+from bot.common.labels import find_segment, segment_label
 from bot.common.roles import organizer_communities
 from bot.salons.access import NOT_ORGANIZER, NOT_YOURS, STALE_BUTTON, managed_salon, tell
 from bot.salons.input import InputError
@@ -21,7 +24,7 @@ from storage.types import utcnow
 USAGE = N_(
     "Send /invite followed by the salon's code, e.g. /invite K7PQ2M. Optionally narrow the "
     "audience: min=0.2 (minimum probability), max=50 (at most 50 invitations), "
-    "segments=core,lurkers."
+    "segments=core,lurkers (segment names in English or Chinese, e.g. segments=活跃,潜水)."
 )
 ORGANIZER_ACTIONS = {"pv": 4, "go": 4, "no": 1}  # action -> how many numbers it carries
 
@@ -30,6 +33,9 @@ def parse_audience(args: list[str]) -> Audience:
     """min=, max= and segments= arguments of /invite (InputError on anything else)."""
     values: dict[str, str] = {}
     for arg in args:
+        if "=" not in arg and list(values)[-1:] == ["segments"]:
+            values["segments"] += " " + arg  # a name with a space: segments=active talkers
+            continue
         key, sep, value = arg.partition("=")
         if not sep or key not in ("min", "max", "segments") or key in values or not value:
             raise InputError(USAGE)
@@ -45,7 +51,11 @@ def parse_audience(args: list[str]) -> Audience:
         raise InputError(N_("max= is a number of invitations, at least 1, e.g. max=50."))
     segments = None
     if "segments" in values:
-        segments = tuple(s.strip() for s in values["segments"].split(",") if s.strip()) or None
+        typed = [s.strip() for s in re.split(r"[,，、;；]", values["segments"]) if s.strip()]
+        # A name in either language or an alias becomes the stored name; anything else stays
+        # as typed, so the preview can say which name it did not know.
+        names = (find_segment(s) or s for s in typed)
+        segments = tuple(dict.fromkeys(names)) or None
     return Audience(minimum, top, segments)
 
 
@@ -104,9 +114,11 @@ async def show_preview(update: Update, context: Context, salon: Salon, audience:
     figures = await preview(context.db, context.config, salon, audience)
     unknown = sorted(set(audience.segments or ()) - set(figures.names))
     if unknown:
+        comma = "、" if language == "zh" else ", "
+        known = comma.join(segment_label(n, _) for n in figures.names) or "—"
         await tell(update, _("Unknown segment: {names}. Segments among eligible members: "
-                             "{known}.").format(names=", ".join(unknown),
-                                                known=", ".join(figures.names) or "—"))  # fmt: skip
+                             "{known}.").format(names=comma.join(unknown),
+                                                known=known))  # fmt: skip
         return
     text = preview_text(context.config, salon, audience, figures, language)
     if figures.invited == 0:

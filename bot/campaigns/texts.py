@@ -10,6 +10,7 @@ from bot import callbacks
 from bot.common.config import Config
 from bot.common.formatting import local_time
 from bot.common.i18n import translations
+from bot.common.labels import segment_label, tag_label
 from bot.salons.member_texts import community_zone, seats_text, when
 from storage.models import Salon
 
@@ -30,7 +31,7 @@ def why_line(config: Config, salon: Salon, language: str, kind: str, detail: str
     if kind == "tags":
         joiner = "、" if language == "zh" else ", "
         return _("You have come to salons about {topics} before.").format(
-            topics=joiner.join(detail.split(";"))
+            topics=joiner.join(tag_label(t, _) for t in detail.split(";"))
         )
     if kind == "recent":
         return _("You came to {title} lately.").format(title=_quoted(detail, language))
@@ -124,9 +125,18 @@ def preview_text(
     messaging = config.messaging
 
     def by_segment(counts: dict[str, int]) -> str:
-        return " · ".join(f"{name} {count}" for name, count in sorted(counts.items())) or "—"
+        ordered = sorted(counts.items())
+        return " · ".join(f"{segment_label(n, _)} {count}" for n, count in ordered) or "—"
 
     mean, low, high = figures.expected
+    if messaging.quiet_hours_start != messaging.quiet_hours_end:
+        window = _("Send window: until {end}, each member at their most active hour, never "
+                   "between {quiet_start} and {quiet_end}. A further wave goes out every "
+                   "{hours:g} hours while signups stay below the target.")  # fmt: skip
+    else:  # equal start and end: no quiet hours
+        window = _("Send window: until {end}, each member at their most active hour (no quiet "
+                   "hours are set). A further wave goes out every {hours:g} hours while "
+                   "signups stay below the target.")  # fmt: skip
     seats = (_("no seat limit") if figures.free_seats is None else
              _("{count} free seats").format(count=figures.free_seats))  # fmt: skip
     lines = [
@@ -146,22 +156,22 @@ def preview_text(
         _("Expected signups: {mean:.1f} (90% interval {low:.1f}–{high:.1f}) for {seats}").format(
             mean=mean, low=low, high=high, seats=seats
         ),
-        _(
-            "Send window: until {end}, each member at their most active hour, never between "
-            "{quiet_start} and {quiet_end}. A further wave goes out every {hours:g} hours while "
-            "signups stay below the target."
-        ).format(
+        window.format(
             end=local_time(figures.window_ends_at, zone, language),
             quiet_start=messaging.quiet_hours_start.strftime("%H:%M"),
             quiet_end=messaging.quiet_hours_end.strftime("%H:%M"),
             hours=config.campaigns.wave_hours,
-        ),  # fmt: skip
+        ),
         _("Filters: probability at least {min:.0%}; {limit}; segments: {segments}.").format(
             min=audience.min_probability,
             limit=_("at most {count} invitations").format(count=audience.max_invitations)
             if audience.max_invitations
             else _("no limit on the number of invitations"),
-            segments=", ".join(audience.segments) if audience.segments else _("all"),
+            segments=("、" if language == "zh" else ", ").join(
+                segment_label(n, _) for n in audience.segments
+            )
+            if audience.segments
+            else _("all"),
         ),
     ]
     return "\n".join(lines)
@@ -195,7 +205,8 @@ def preview_keyboard(
         after = Audience(audience.min_probability, audience.max_invitations, segments)
         mark = "☑" if name in chosen else "☐"
         data = after.data("pv", salon.id, names)
-        toggles.append(InlineKeyboardButton(f"{mark} {name}"[:30], callback_data=data))
+        label = f"{mark} {segment_label(name, _)}"[:30]
+        toggles.append(InlineKeyboardButton(label, callback_data=data))
     rows += [toggles[i : i + 3] for i in range(0, len(toggles), 3)]
     rows.append(
         [InlineKeyboardButton("❌ " + _("Cancel"), callback_data=callbacks.invite("no", salon.id))]

@@ -1,4 +1,4 @@
-"""The `salonbot` command line: run, migrate, import, train, evaluate, score, demo, version."""
+"""The `salonbot` command line: one sub-command per verb (`salonbot --help` lists them)."""
 
 from __future__ import annotations
 
@@ -89,6 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_import_parser(verbs, common)
     add_demo_parser(verbs)
     add_stats_verb(verbs, common)
+    # The summary names every verb registered above, so a new verb cannot be left out of it.
+    parser.description = f"The salonbot command line: {', '.join(verbs.choices)}."
     return parser
 
 

@@ -39,6 +39,6 @@ def add_demo_parser(verbs) -> None:
     demo.add_argument("--seed", type=int, default=0, help="random seed (0)")
     out_help = "folder for the database, transcript and charts (./demo-output)"
     demo.add_argument("--out", type=Path, default=Path("demo-output"), help=out_help)
-    demo.add_argument("--lang", choices=("zh", "en"), default="en",
+    demo.add_argument("--lang", "--language", dest="lang", choices=("zh", "en"), default="en",
                       help="language of the narration (members get their own)")  # fmt: skip
     demo.set_defaults(func=cmd_demo)

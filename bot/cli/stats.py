@@ -41,12 +41,12 @@ def cmd_stats(args: argparse.Namespace) -> int:
     if args.charts:
         folder = Path(args.charts)
         folder.mkdir(parents=True, exist_ok=True)
-        for chart in community_charts(stats, args.language):
+        for chart in community_charts(stats, args.lang):
             (folder / chart.name).write_bytes(chart.png)
     if args.json:
         print(json.dumps(stats.to_json(), ensure_ascii=False, indent=1))
     else:
-        print(community_text(stats, args.language))
+        print(community_text(stats, args.lang))
     return 0
 
 
@@ -63,7 +63,9 @@ def add_stats_verb(verbs, common: argparse.ArgumentParser) -> None:
     stats.add_argument("--json", action="store_true", help="print JSON on stdout")
     stats.add_argument("--charts", metavar="DIR", help="write the charts as PNG files here")
     stats.add_argument(
+        "--lang",
         "--language",
+        dest="lang",
         choices=("zh", "en"),
         default="en",
         help="language of the text and the charts (default en)",

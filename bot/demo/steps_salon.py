@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.common.labels import segment_label
 from bot.demo.driver import Demo, button_with
 from bot.demo.world import CHAT_ID, plan_salon
 from bot.models.training import train_community
+from bot.stats.labels import model_reason_text
 from recommender.sim.community import write_history_csv
 from storage.campaigns import count_campaign, get_salon_campaign
 from storage.importers.history import import_history
@@ -64,8 +66,9 @@ async def training_step(demo: Demo) -> None:
         run = await get_latest_run(CHAT_ID, session=session)
     ordered = sorted(segments.items(), key=lambda item: -item[1])
     t.note(_("Segments: {segments}").format(
-        segments=" · ".join(f"{name} {count}" for name, count in ordered)))  # fmt: skip
-    t.note(_("Participation {reason}").format(reason=run.reason))
+        segments=" · ".join(f"{segment_label(name, _)} {count}"
+                            for name, count in ordered)))  # fmt: skip
+    t.note(_("Participation {reason}").format(reason=model_reason_text(run.reason, _)))
     backtest = (run.metrics or {}).get("backtest")
     if backtest:
         base = backtest["baselines"]

@@ -31,12 +31,37 @@ async def _leave(update: Update, context: Context) -> None:
 
 
 async def bot_membership_changed(update: Update, context: Context) -> None:
-    """Leave a group the bot was added to that is not a configured community."""
+    """Log the chat id of a group the bot was added to; leave it if it is not configured."""
     change = update.my_chat_member
-    if change.chat.type == "private" or context.config.community(change.chat.id):
+    if change.chat.type == "private":
         return
-    if change.new_chat_member.status in (ChatMember.MEMBER, ChatMember.ADMINISTRATOR):
+    added = change.new_chat_member.status in (ChatMember.MEMBER, ChatMember.ADMINISTRATOR)
+    configured = context.config.community(change.chat.id) is not None
+    if added:
+        # How an operator finds a group's chat id: add the bot, read this line.
+        logger.info(
+            "added to %s %r (chat id %s) by user %s%s",
+            change.chat.type,
+            change.chat.title,
+            change.chat.id,
+            change.from_user.id if change.from_user else "?",
+            ""
+            if configured
+            else "; not in the config, so leaving: add "
+            f"[[communities]] chat_id = {change.chat.id} to serve it",
+        )
+    if added and not configured:
         await _leave(update, context)
+
+
+async def whoami(update: Update, context: Context) -> None:
+    """/whoami: the sender's Telegram user id and, in a group, the group's chat id."""
+    _ = context.gettext(update)
+    lines = [_("Your Telegram user id: {id}").format(id=update.effective_user.id)]
+    chat = update.effective_chat
+    if chat.type != "private":
+        lines.append(_("This group's chat id: {id}").format(id=chat.id))
+    await update.effective_message.reply_text("\n".join(lines))
 
 
 async def unknown_group_message(update: Update, context: Context) -> None:

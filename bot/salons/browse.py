@@ -83,7 +83,8 @@ async def my_salons(update: Update, context: Context) -> None:
         else:
             status = _("⏳ Waitlist: number {position} in line.").format(position=item.position)
             button = (_("Leave: {title}"), callbacks.leave(salon.id))
-        blocks.append(salon_details(context.config, salon, language) + "\n" + status)
+        going = signup.status == GOING
+        blocks.append(salon_details(context.config, salon, language, mine=going) + "\n" + status)
         text = button[0].format(title=short_title(salon))
         buttons.append([InlineKeyboardButton(text, callback_data=button[1])])
     await update.effective_message.reply_text(

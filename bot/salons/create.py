@@ -30,6 +30,7 @@ from bot.salons.input import (
     InputError,
     check_deadline,
     future_start,
+    local_now,
     parse_capacity,
     parse_duration,
     parse_local_time,
@@ -69,7 +70,8 @@ STEPS = (
     Step("tags", N_("Tags, separated by ; (for example: books;philosophy), or skip."), True,
          lambda text, _d, _c, _p: parse_tags(text)),
     Step("starts_at", N_("When does it start? Send YYYY-MM-DD HH:MM, {timezone} time."), False,
-         lambda text, _d, c, _p: future_start(parse_local_time(text), c.timezone, utcnow())),
+         lambda text, _d, c, _p: future_start(parse_local_time(text, local_now(c.timezone)),
+                                              c.timezone, utcnow())),
     Step("duration", N_("How long does it last? For example 90 or 2h. Skip: 2 hours."), True,
          lambda text, _d, _c, _p: parse_duration(text)),
     Step("location", N_("Where does it take place? Send the address, or skip."), True,
@@ -80,7 +82,8 @@ STEPS = (
          N_("Until when may members sign up? Send YYYY-MM-DD HH:MM, or skip: until the start."),
          True,
          lambda text, d, c, _p: check_deadline(
-             to_utc(parse_local_time(text), c.timezone), d["starts_at"], utcnow())),
+             to_utc(parse_local_time(text, local_now(c.timezone)), c.timezone), d["starts_at"],
+             utcnow())),
     Step("price", N_("How much does a seat cost? For example {example}. Skip: free."), True,
          lambda text, _d, _c, p: parse_salon_price(text, p.default_currency,
                                                    bool(p.provider_token))),
@@ -100,13 +103,14 @@ async def new_salon(update: Update, context: Context) -> int:
         payments = context.config.payments
         try:
             one = parse_one_liner(parts[1], default_currency=payments.default_currency,
-                                  has_provider=bool(payments.provider_token))  # fmt: skip
+                                  has_provider=bool(payments.provider_token),
+                                  now=local_now(communities[0].timezone))  # fmt: skip
         except InputError as error:
             await update.effective_message.reply_text(error.text(_) + "\n\n" + _(ONE_LINER_USAGE))
             return END
         draft = {"title": one.title, "local_start": one.local_start, "capacity": one.capacity,
                  "location": one.location, "tags": one.tags, "price": one.price,
-                 "complete": True}  # fmt: skip
+                 "when": one.when, "complete": True}  # fmt: skip
     context.user_data[DRAFT] = draft
     if len(communities) > 1:
         buttons = [
@@ -193,8 +197,11 @@ async def _finish(update: Update, context: Context, draft: dict) -> int:
     _ = context.gettext(update)
     community = context.config.community(draft["community_id"])
     try:
+        local_start = draft.get("local_start")
+        if draft.get("when"):  # relative dates count from the chosen community's today
+            local_start = parse_local_time(draft["when"], local_now(community.timezone))
         starts_at = draft.get("starts_at") or future_start(
-            draft["local_start"], community.timezone, utcnow()
+            local_start, community.timezone, utcnow()
         )
     except InputError as error:
         context.user_data.pop(DRAFT, None)

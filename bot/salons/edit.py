@@ -21,6 +21,7 @@ from bot.salons.input import (
     MAX_LOCATION,
     InputError,
     future_start,
+    local_now,
     parse_capacity,
     parse_local_time,
     parse_salon_price,
@@ -148,7 +149,8 @@ def _new_values(
                 going=salon.going_count,
             )
         return {"capacity": capacity}
-    starts_at = future_start(parse_local_time(text), community.timezone, utcnow())
+    local = parse_local_time(text, local_now(community.timezone))
+    starts_at = future_start(local, community.timezone, utcnow())
     return {"starts_at": starts_at, **_shifted(salon, starts_at)}
 
 

@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.common.i18n import N_
+from bot.common.labels import canonical_tag
+from bot.salons.dates import parse_when
 from bot.seats.money import (
     FRACTION,
     STARS,
@@ -77,23 +79,33 @@ def parse_text(text: str, limit: int) -> str:
 
 
 def parse_tags(text: str) -> tuple[str, ...]:
-    """Tags separated by ';' (full-width '；' and commas work too)."""
-    parts = re.split(r"[;；,，]", text)
-    tags = tuple(dict.fromkeys(t.strip().lstrip("#") for t in parts if t.strip().lstrip("#")))
+    """Tags separated by ';' (full-width '；', commas and '、' work too); known topics by key."""
+    parts = (t.strip().lstrip("#＃").strip() for t in re.split(r"[;；,，、]", text))
+    tags = tuple(dict.fromkeys(canonical_tag(t) for t in parts if t))
     if len(";".join(tags)) > MAX_TAGS:
         raise InputError(N_("Too many tags: at most {limit} characters in all."), limit=MAX_TAGS)
     return tags
 
 
-def parse_local_time(text: str) -> datetime:
-    """'YYYY-MM-DD HH:MM' as a naive local time (the community's zone is applied later)."""
-    try:
-        return datetime.strptime(" ".join(text.split()), TIME_FORMAT)
-    except ValueError:
+def local_now(timezone: str, now: datetime | None = None) -> datetime:
+    """The wall-clock time in `timezone` (naive), now or at the aware moment `now`."""
+    return (now or datetime.now(UTC)).astimezone(ZoneInfo(timezone)).replace(tzinfo=None)
+
+
+def parse_local_time(text: str, now: datetime | None = None) -> datetime:
+    """A date and time as organizers type it (see bot.salons.dates) as a naive local time.
+
+    `now` is the local wall-clock time that relative forms (明天, 周六, 12月5日) count from; the
+    community's zone is applied later.
+    """
+    parsed = parse_when(text, now or datetime.now())
+    if parsed is None:
         raise InputError(
-            N_("Please send the date and time as YYYY-MM-DD HH:MM, for example {example}."),
+            N_("Please send the date and time as YYYY-MM-DD HH:MM, for example {example} "
+               "(12月5日 19:30, 明天 19:30, 周六 14:00 and 2026/12/05 19:30 work too)."),
             example="2026-12-03 19:30",
-        ) from None
+        )  # fmt: skip
+    return parsed
 
 
 def to_utc(local: datetime, timezone: str) -> datetime:
@@ -170,21 +182,30 @@ class OneLiner:
     location: str = ""
     tags: tuple[str, ...] = ()
     price: tuple[int, str] = (0, "")
+    when: str = ""  # the time as typed, read again in the chosen community's zone
 
 
 def parse_one_liner(
-    text: str, *, default_currency: str = STARS, has_provider: bool = False
+    text: str,
+    *,
+    default_currency: str = STARS,
+    has_provider: bool = False,
+    now: datetime | None = None,
 ) -> OneLiner:
-    """Split and check the one-line form; any problem raises `InputError`."""
-    parts = [p.strip() for p in text.split("|")]
+    """Split and check the one-line form (`|` or full-width `｜`); problems raise `InputError`.
+
+    `now` is the local wall-clock time relative dates count from.
+    """
+    parts = [p.strip() for p in re.split(r"[|｜]", text)]
     if not 3 <= len(parts) <= 6:
         raise InputError(N_("I could not read that: it needs 3 to 6 parts separated by |."))
     parts += [""] * (6 - len(parts))
     return OneLiner(
         title=parse_title(parts[0]),
-        local_start=parse_local_time(parts[1]),
+        local_start=parse_local_time(parts[1], now),
         capacity=parse_capacity(parts[2]),
         location=parse_text(parts[3], MAX_LOCATION),
         tags=parse_tags(parts[4]),
         price=parse_salon_price(parts[5], default_currency, has_provider) if parts[5] else (0, ""),
+        when=parts[1],
     )

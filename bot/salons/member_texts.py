@@ -33,24 +33,28 @@ def when(config: Config, salon: Salon, language: str) -> str:
     return local_time(salon.starts_at, community_zone(config, salon)[0], language)
 
 
-def seats_text(salon: Salon, language: str) -> str:
-    """'Seats left: 3', 'Full: waitlist open' or 'No seat limit'."""
+def seats_text(salon: Salon, language: str, *, mine: bool = False) -> str:
+    """'Seats left: 3', 'Full: waitlist open' or 'No seat limit'; `mine`: the reader has one."""
     _ = translations(language).gettext
-    if salon.capacity is None:
+    left = None if salon.capacity is None else max(salon.capacity - salon.going_count, 0)
+    if mine:  # a member who just took the last seat is not told the salon is full
+        if left is None:
+            return _("One seat is yours")
+        return _("One seat is yours; seats left for others: {count}").format(count=left)
+    if left is None:
         return _("No seat limit")
-    left = salon.capacity - salon.going_count
     if left <= 0:
         return _("Full: you can join the waitlist")
     return _("Seats left: {count}").format(count=left)
 
 
-def salon_details(config: Config, salon: Salon, language: str) -> str:
-    """Title, local time, location and seats, one per line."""
+def salon_details(config: Config, salon: Salon, language: str, *, mine: bool = False) -> str:
+    """Title, local time, location and seats, one per line (`mine`: the reader has a seat)."""
     title = f"「{salon.title}」" if language == "zh" else f"«{salon.title}»"
     lines = [title, "🕒 " + when(config, salon, language)]
     if salon.location:
         lines.append("📍 " + salon.location)
-    lines.append("🪑 " + seats_text(salon, language))
+    lines.append("🪑 " + seats_text(salon, language, mine=mine))
     if salon.price_amount > 0:
         lines.append("💰 " + format_amount(salon.price_amount, salon.currency))
     return "\n".join(lines)

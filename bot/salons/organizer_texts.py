@@ -10,6 +10,7 @@ from bot import callbacks
 from bot.common.config import CommunityConfig
 from bot.common.formatting import local_time
 from bot.common.i18n import translations
+from bot.common.labels import tag_label
 from bot.seats.money import format_amount
 from storage.models import Salon
 from storage.models.salons import SALON_CANCELLED, SALON_DRAFT
@@ -47,7 +48,7 @@ def salon_details(salon: Salon, community: CommunityConfig, language: str) -> st
     if salon.price_amount > 0:
         lines.append("💰 " + format_amount(salon.price_amount, salon.currency))
     if salon.tags:
-        lines.append("🏷 " + " ".join(f"#{t}" for t in split_tags(salon.tags)))
+        lines.append("🏷 " + " ".join(f"#{tag_label(t, _)}" for t in split_tags(salon.tags)))
     if salon.signup_deadline:
         deadline = local_time(salon.signup_deadline, community.timezone, language)
         lines.append("⏳ " + _("Sign up by {deadline}").format(deadline=deadline))

@@ -64,7 +64,8 @@ async def send_confirmation(update: Update, context: Context, result: SignupResu
     language = context.language(update)
     salon = result.salon
     message = update.effective_message
-    text = head + "\n\n" + salon_details(context.config, salon, language)
+    mine = result.status == GOING
+    text = head + "\n\n" + salon_details(context.config, salon, language, mine=mine)
     await message.reply_text(text, reply_markup=leave_keyboard(salon, language))
     community = context.config.community(salon.community_id)
     ics = salon_ics(salon, community_title=community.title if community else "")

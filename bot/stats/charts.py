@@ -1,13 +1,14 @@
 """/stats charts: figures in, PNG bytes out (matplotlib's Agg backend, no display needed).
 
 Sized for a phone (1000 × 640 px), titles in the reader's language. Chinese needs a font with
-CJK glyphs: `cjk_font()` looks one up by family name (installing `fonts-noto-cjk` or
-`fonts-wqy-microhei` provides one) and registers system font files matplotlib's cache does
-not know yet; without one, Chinese would show as boxes.
+CJK glyphs: `cjk_font()` registers Noto Sans CJK from the `manimgx-fonts-cjk` package (a
+dependency, SIL Open Font License), so no system font is needed; system CJK fonts are only a
+fallback. Without any, Chinese would show as boxes.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import threading
 from collections.abc import Callable, Iterator
@@ -15,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
+from importlib.resources import files
 from pathlib import Path
 
 import matplotlib
@@ -33,7 +35,7 @@ from storage.stats import CommunityStats  # noqa: E402
 from storage.stats_salons import SalonFunnel  # noqa: E402
 
 CJK_FAMILIES = (
-    "Noto Sans CJK SC",
+    "Noto Sans CJK SC",  # the packaged font's Simplified Chinese face
     "Noto Sans CJK JP",
     "Noto Sans CJK TC",
     "Source Han Sans SC",
@@ -44,6 +46,7 @@ CJK_FAMILIES = (
     "PingFang SC",
     "SimHei",
 )
+CJK_PACKAGE, CJK_PACKAGE_FILE = "manimgx_fonts_cjk", "NotoSansCJK-VF.otf.ttc"
 CJK_FILES = ("notosanscjk", "wqymicrohei", "wqyzenhei", "droidsansfallback", "sourcehansans")
 SIZE, DPI = (10, 6.4), 100
 COLORS = ("#3b6fb6", "#e08a2e", "#4a9b5c", "#b64a4a", "#7d5ba6", "#8a8a8a")
@@ -57,9 +60,35 @@ class Chart:
     png: bytes
 
 
+def packaged_cjk_font() -> Path | None:
+    """Noto Sans CJK as the `manimgx-fonts-cjk` package ships it, or None if it is missing."""
+    try:
+        path = Path(str(files(CJK_PACKAGE) / CJK_PACKAGE_FILE))
+    except ModuleNotFoundError:
+        return None
+    return path if path.is_file() else None
+
+
+def _register_packaged_font() -> None:
+    path = packaged_cjk_font()
+    if path is None:
+        return
+    try:
+        font_manager.fontManager.addfont(str(path))
+    except (OSError, RuntimeError):
+        return
+    # The variable font's only face is its default instance (weight 100): list it as the
+    # normal weight too, or matplotlib warns "Failed to find font weight normal" on every text.
+    font_manager.fontManager.ttflist = [
+        dataclasses.replace(entry, weight=400) if Path(entry.fname) == path else entry
+        for entry in font_manager.fontManager.ttflist
+    ]
+
+
 @lru_cache(maxsize=1)
 def cjk_font() -> str | None:
-    """The family name of an installed CJK-capable font, or None."""
+    """The family name of a CJK-capable font (the packaged Noto Sans CJK first), or None."""
+    _register_packaged_font()
     known = {f.name for f in font_manager.fontManager.ttflist}
     for family in CJK_FAMILIES:
         if family in known:
@@ -141,25 +170,41 @@ def _rc() -> dict:
 
 
 def activity_chart(stats: CommunityStats, language: str) -> bytes:
-    """Messages and reactions per day over the period."""
+    """Messages and reactions per local day over the period."""
     _ = translations(language).gettext
     with _drawing():
         figure = _figure()
-        ax = figure.subplots()
-        xs = list(range(len(stats.daily)))
-        messages = [d.messages for d in stats.daily]
-        ax.plot(xs, messages, color=COLORS[0], lw=2.5, label=_("Messages"))
-        reactions = [d.reactions for d in stats.daily]
-        ax.plot(xs, reactions, color=COLORS[1], lw=2.5, label=_("Reactions"))
-        # A handful of date labels on a plain axis (a date axis costs more than the rest).
-        ticks = xs[:: max(1, len(xs) // 5)]
-        ax.set_xticks(ticks, [stats.daily[i].day.strftime("%m-%d") for i in ticks])
-        ax.yaxis.set_major_locator(MaxNLocator(5, integer=True))
-        ax.set_title(_("Activity, last {days} days").format(days=stats.days))
-        ax.set_ylim(bottom=0)
-        ax.legend(loc="lower left")
-        ax.grid(axis="y", alpha=0.3)
+        draw_activity(figure.subplots(), stats, _)
         return _png(figure)
+
+
+def draw_activity(ax, stats: CommunityStats, _: Callable[[str], str]) -> None:
+    """The activity lines; today's unfinished day a separate hollow dot, not read as a drop."""
+    xs = list(range(len(stats.daily)))
+    partial = bool(stats.daily) and stats.daily[-1].partial
+    done = len(xs) - 1 if partial else len(xs)
+    for i, (name, label) in enumerate((("messages", _("Messages")), ("reactions", _("Reactions")))):
+        values = [getattr(d, name) for d in stats.daily]
+        ax.plot(xs[:done], values[:done], color=COLORS[i], lw=2.5, label=label)
+        if partial:  # a hollow dot, not joined: a line down to it would read as a drop
+            ax.plot(
+                xs[-1:], values[-1:], "o", color=COLORS[i], mfc="white", ms=8, mew=2, clip_on=False
+            )
+    # A handful of date labels on a plain axis (a date axis costs more than the rest).
+    ticks = xs[:: max(1, len(xs) // 5)]
+    labels = [stats.daily[i].day.strftime("%m-%d") for i in ticks]
+    if partial:  # the last tick is "today", without a date label crowding it
+        keep = [
+            (tick, label) for tick, label in zip(ticks, labels, strict=True) if xs[-1] - tick >= 3
+        ]
+        ticks = [tick for tick, _label in keep] + [xs[-1]]
+        labels = [label for _tick, label in keep] + [_("today\n(so far)")]
+    ax.set_xticks(ticks, labels)
+    ax.yaxis.set_major_locator(MaxNLocator(5, integer=True))
+    ax.set_title(_("Activity, last {days} days").format(days=stats.days))
+    ax.set_ylim(bottom=0)
+    ax.legend(loc="lower left")
+    ax.grid(axis="y", alpha=0.3)
 
 
 def heatmap_chart(stats: CommunityStats, language: str) -> bytes:

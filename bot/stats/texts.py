@@ -8,7 +8,7 @@ from bot.campaigns.uplift import CampaignUplift
 from bot.common.formatting import local_time
 from bot.common.i18n import translations
 from bot.seats.money import format_amount
-from bot.stats.labels import segment_label, verdict_text
+from bot.stats.labels import prior_reason_text, segment_label, verdict_text
 from storage.revenue import Money, Revenue
 from storage.stats import CommunityStats
 from storage.stats_salons import ModelFigures, SalonFunnel
@@ -31,8 +31,8 @@ def community_text(stats: CommunityStats, language: str) -> str:
     _ = translations(language).gettext
     s = stats
     lines = [
-        _("📊 {title}: the last {days} days (since {start}, UTC days)").format(
-            title=s.title, days=s.days, start=s.period_start.isoformat()
+        _("📊 {title}: the last {days} days (since {start}, days in {timezone})").format(
+            title=s.title, days=s.days, start=s.period_start.isoformat(), timezone=s.timezone
         ),
         "",
         _("👥 Community"),
@@ -66,7 +66,8 @@ def community_text(stats: CommunityStats, language: str) -> str:
         parts = [
             f"{segment_label(n, _)} {c}" for n, c in sorted(s.segments.items(), key=lambda i: -i[1])
         ]
-        lines.append(_("Segments: {segments}.").format(segments=", ".join(parts)))
+        comma = "、" if language == "zh" else ", "
+        lines.append(_("Segments: {segments}.").format(segments=comma.join(parts)))
     lines += ["", _("🎟 Salons")]
     if not s.salons:
         lines.append(_("No salons in this period."))
@@ -190,7 +191,7 @@ def model_lines(model: ModelFigures, timezone: str, language: str) -> list[str]:
         lines.append(
             _(
                 "⚠️ Too little history for a model: predictions fall back to the prior ({reason})."
-            ).format(reason=model.reason or "—")
+            ).format(reason=prior_reason_text(model.reason, _))
         )
     return lines
 
