@@ -13,8 +13,10 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cli.database import CliError, check_exists, check_schema, remove_sqlite_file, sqlite_file
 from bot.common.config import Config, load_config
 from bot.common.logs import setup_logging
 from storage.db import create_engine, session_factory
@@ -55,27 +57,49 @@ def add_import_parser(verbs, common: argparse.ArgumentParser) -> None:
 
 
 def _run(config: Config, work: Callable[[AsyncSession], Awaitable[object]]) -> object:
-    """Migrate if configured, then run `work` in one transaction with communities synced."""
+    """Migrate if configured, then run `work` in one transaction with communities synced.
+
+    A SQLite file this import created is removed again when the import fails.
+    """
+    url = config.database.url
+    setup_logging(config.logging.level, config.secrets)
+    database = sqlite_file(url)
+    created = database is not None and not database.exists()
+    try:
+        if config.database.migrate_on_start:
+            _migrate(url)
+        else:
+            check_exists(url)
+        return asyncio.run(_in_transaction(config, work))
+    except BaseException:
+        if created:
+            remove_sqlite_file(database)
+        raise
+
+
+def _migrate(url: str) -> None:
     from storage.migrate import upgrade
 
-    setup_logging(config.logging.level, config.secrets)
-    if config.database.migrate_on_start:
-        upgrade(config.database.url)
+    try:
+        upgrade(url)
+    except (SQLAlchemyError, OSError) as error:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        raise CliError(f"cannot migrate the database ({type(error).__name__}: {first})") from None
 
-    async def main() -> object:
-        engine = create_engine(config.database.url, echo=config.database.echo)
-        try:
-            async with session_factory(engine).begin() as session:
-                await upsert_communities(
-                    [CommunityInfo(c.chat_id, c.title, c.timezone, c.language)
-                     for c in config.communities],
-                    session=session,
-                )  # fmt: skip
-                return await work(session)
-        finally:
-            await engine.dispose()
 
-    return asyncio.run(main())
+async def _in_transaction(config: Config, work) -> object:
+    engine = create_engine(config.database.url, echo=config.database.echo)
+    try:
+        await check_schema(engine, config.database.url)
+        async with session_factory(engine).begin() as session:
+            await upsert_communities(
+                [CommunityInfo(c.chat_id, c.title, c.timezone, c.language)
+                 for c in config.communities],
+                session=session,
+            )  # fmt: skip
+            return await work(session)
+    finally:
+        await engine.dispose()
 
 
 def _text_policy(config: Config) -> dict:
