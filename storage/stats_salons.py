@@ -20,8 +20,8 @@ from recommender.selection import Uplift, uplift_interval
 from storage.campaigns import set_uplift
 from storage.invitations import SIGNED_UP, count_uplift_groups
 from storage.models import Campaign, Invitation, Salon, Signup
-from storage.models.salons import HOLDS_SEAT, WAITLIST
 from storage.models.runs import RUN_FAILED
+from storage.models.salons import HOLDS_SEAT, WAITLIST
 from storage.runs import get_latest_run
 
 # Verdicts on a campaign's uplift (see docs/stats.md).

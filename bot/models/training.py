@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -126,6 +127,17 @@ def _fit(
             "scores": scores}  # fmt: skip
 
 
+def json_safe(value: object) -> object:
+    """`value` with NaN and infinities as None: PostgreSQL's JSON has no NaN."""
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
 def _model_path(config: Config, community_id: int, run_id: int) -> Path:
     folder = Path(config.models.model_dir)
     folder.mkdir(parents=True, exist_ok=True)
@@ -181,7 +193,7 @@ async def train_community(
             metrics["stage_seconds"] = stages.seconds
             await finish_run(
                 run_id, session=session, status=RUN_OK, started_at=started, kind=trained.kind,
-                reason=trained.reason, rows=len(history.members), metrics=metrics,
+                reason=trained.reason, rows=len(history.members), metrics=json_safe(metrics),
                 model_path=str(path), version=trained.version,
             )  # fmt: skip
     except Exception as error:
