@@ -29,7 +29,7 @@ from storage.models.runs import RUN_OK
 from storage.types import utcnow
 from tests.conftest import make_config
 
-EXAMPLES = 25  # generated histories per backend (about 20 s on SQLite)
+EXAMPLES = 20  # generated histories per backend (about 20 s of CPU on SQLite)
 TEXTS = ["hello everyone", "hello everyone", "", "  ", "读书会", "a", "?" * 300, "AI agents"]
 TAGS = ["", "books", "ai;startups", "books;books", "设计"]
 ANSWERS = [("", ""), ("yes", ""), ("no", ""), ("waitlist", ""), ("yes", "1"), ("yes", "0")]
