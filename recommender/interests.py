@@ -39,16 +39,24 @@ def text_profiles(
     docs = past.groupby("user_id")["text"].agg(lambda t: " ".join(map(str, t)))
     # n-grams most members use (greetings, function words) say nothing about interests
     max_df = COMMON_NGRAM_SHARE if len(docs) >= MIN_DOCS_FOR_MAX_DF else 1.0
-    vectorizer = TfidfVectorizer(
-        analyzer="char_wb",
-        ngram_range=(2, 3),
-        min_df=1,
-        max_df=max_df,
-        sublinear_tf=True,
-        max_features=max_features,
-    )
-    matrix = vectorizer.fit_transform(docs.to_numpy())
-    return TextProfiles(vectorizer, sparse.csr_matrix(matrix), pd.Index(docs.index, name="user_id"))
+    for share in dict.fromkeys((max_df, 1.0)):
+        vectorizer = TfidfVectorizer(
+            analyzer="char_wb",
+            ngram_range=(2, 3),
+            min_df=1,
+            max_df=share,
+            sublinear_tf=True,
+            max_features=max_features,
+        )
+        try:
+            matrix = vectorizer.fit_transform(docs.to_numpy())
+        except ValueError:
+            # "After pruning, no terms remain" (every member wrote the same n-grams: then
+            # keep them all) or "empty vocabulary" (only 1-character texts: no profiles).
+            continue
+        index = pd.Index(docs.index, name="user_id")
+        return TextProfiles(vectorizer, sparse.csr_matrix(matrix), index)
+    return empty
 
 
 def text_similarity(profiles: TextProfiles, document: str, user_ids: pd.Index) -> pd.Series:

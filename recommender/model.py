@@ -141,15 +141,21 @@ def fit_pairs(pairs: pd.DataFrame, params: ModelParams | None = None) -> Trained
     positives = int(pairs["label"].sum()) if len(pairs) else 0
     base_rate = positives / len(pairs) if positives else DEFAULT_BASE_RATE
     metrics = {"events": n_events, "positives": positives, "base_rate": base_rate}
-    if n_events < params.min_events or positives < params.min_positives:
+    negatives = len(pairs) - positives
+    if n_events < params.min_events or positives < params.min_positives or negatives < 1:
         reason = (
             f"prior: only {n_events} past salons and {positives} signups "
             f"(need {params.min_events} and {params.min_positives}); "
             "p = base_rate * engagement * affinity"
         )
+        if negatives < 1 and positives:
+            reason = (f"prior: every one of the {positives} member pairs of {n_events} past "
+                      "salons signed up, nothing to tell apart; "
+                      "p = base_rate * engagement * affinity")  # fmt: skip
         return TrainedModel(None, "prior", reason, metrics, len(pairs), params, base_rate=base_rate)
     sample, rate = _sample(pairs, params)
-    calibrate = positives >= params.calibrate_min_positives
+    # Calibration's 3 stratified folds need 3 of each class.
+    calibrate = positives >= params.calibrate_min_positives and negatives >= 3
     pipeline = build_pipeline(params, calibrate=calibrate)
     with threadpool_limits(limits=params.n_threads):
         pipeline.fit(sample[list(MODEL_FEATURES)], sample["label"].to_numpy())
@@ -193,8 +199,9 @@ def prior_probability(pairs: pd.DataFrame, base_rate: float) -> np.ndarray:
     activity = pairs["messages_30d"] + pairs["reactions_given_30d"] + 2 * pairs["joined"]
     engagement = 1.0 + np.log1p(activity.to_numpy(dtype=float))
     affinity = 1.0 + 2.0 * (pairs["tag_affinity"] + pairs["text_similarity"]).to_numpy(float)
-    p = base_rate * engagement / engagement.mean() * affinity / affinity.mean()
-    return np.clip(p, 0.0, 0.95)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = base_rate * engagement / engagement.mean() * affinity / affinity.mean()
+    return np.clip(np.nan_to_num(p, nan=base_rate, posinf=0.95, neginf=0.0), 0.0, 0.95)
 
 
 def predict_pairs(trained: TrainedModel, pairs: pd.DataFrame) -> np.ndarray:
@@ -206,7 +213,9 @@ def predict_pairs(trained: TrainedModel, pairs: pd.DataFrame) -> np.ndarray:
     with threadpool_limits(limits=trained.params.n_threads):
         p = trained.pipeline.predict_proba(pairs[list(trained.features)])[:, 1]
     r = trained.negative_rate
-    return p * r / (p * r + (1.0 - p)) if r < 1.0 else p
+    p = p * r / (p * r + (1.0 - p)) if r < 1.0 else p
+    # A model is only ever a probability: NaN or ±inf (from absurd inputs) becomes 0 or 1.
+    return np.clip(np.nan_to_num(p, nan=trained.base_rate, posinf=1.0, neginf=0.0), 0.0, 1.0)
 
 
 def score(

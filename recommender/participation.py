@@ -18,6 +18,7 @@ that both agree.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Protocol
 
 import numpy as np
@@ -187,13 +188,18 @@ class PrefetchedParticipation:
     without a row there has no history. A cutoff or tags not fetched raises KeyError.
     """
 
-    def __init__(self, aggregates: pd.DataFrame) -> None:
+    def __init__(self, aggregates: pd.DataFrame, fetched: Iterable[tuple] = ()) -> None:
+        """`fetched`: the (community_id, cutoff, tags) asked for; those without any row are
+        then known to hold no history for anyone (a community where nobody signed up yet)."""
         frames.check_frame(aggregates, frames.PARTICIPATION_AGGREGATES, "participation")
         self.by_key = {
             (int(cid), pd.Timestamp(cutoff), str(tags)): part.set_index("user_id")
             for (cid, cutoff, tags), part in aggregates.groupby(
                 ["community_id", "cutoff", "tags"], sort=False)
         }  # fmt: skip
+        nobody = aggregates.iloc[:0].set_index("user_id")
+        for cid, cutoff, tags in fetched:
+            self.by_key.setdefault((int(cid), pd.Timestamp(cutoff), tags_key(tags)), nobody)
 
     def aggregates(
         self, user_ids: np.ndarray, cutoff: pd.Timestamp, community_id: int, tags: object = ""

@@ -18,6 +18,8 @@ COLUMNS = COUNTERS + HOURS
 (MESSAGES, CHARS, REPLIES_SENT, REPLIES_RECEIVED, REACTIONS_GIVEN, REACTIONS_RECEIVED) = range(6)
 FIRST_HOUR = len(COUNTERS)
 
+MAX_COUNTED_LENGTH = 65_536
+
 
 class Rollups:
     """Increments per (community, user, UTC day), added to `activity_daily` in one statement."""
@@ -44,7 +46,9 @@ class Rollups:
         sent_at = sent_at.astimezone(UTC)
         row = self._row(community_id, user_id, sent_at.date())
         row[MESSAGES] += 1
-        row[CHARS] += length
+        # A message counts at most MAX_COUNTED_LENGTH characters (Telegram's own limit is
+        # 4096): an imported absurd length must not overflow the day's 32-bit total.
+        row[CHARS] += min(max(length, 0), MAX_COUNTED_LENGTH)
         row[FIRST_HOUR + sent_at.hour] += 1
         if reply_to_user_id is not None and reply_to_user_id != user_id:
             row[REPLIES_SENT] += 1

@@ -18,6 +18,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Campaign, Invitation, Salon, Signup
+from storage.models.runs import RUN_FAILED
 from storage.models.salons import HOLDS_SEAT, RESPONDED, WAITLIST
 from storage.runs import get_latest_run
 
@@ -89,11 +90,16 @@ class ModelFigures:
     baseline_auc: float | None = None  # the popularity baseline
     stale: bool = False
     age_days: float | None = None
+    # The newest run, when it failed after the latest successful one: why (the previous
+    # model, if any, stays in use).
+    failed_at: datetime | None = None
+    failure: str | None = None
 
     def to_json(self) -> dict:
         """Plain values for JSON."""
         data = asdict(self)
         data["run_at"] = self.run_at.isoformat() if self.run_at else None
+        data["failed_at"] = self.failed_at.isoformat() if self.failed_at else None
         return data
 
 
@@ -248,10 +254,17 @@ async def list_campaign_groups(
 async def get_model_figures(
     community_id: int, *, session: AsyncSession, now: datetime, stale_after_days: int
 ) -> ModelFigures:
-    """The latest successful run: when, which kind, AUC against the popularity baseline."""
+    """The latest successful run: when, which kind, AUC against the popularity baseline;
+    and the newest run's failure, when it failed after that one."""
     run = await get_latest_run(community_id, session=session)
+    failed = await get_latest_run(community_id, session=session, status=RUN_FAILED)
+    if failed is not None and (run is None or failed.id > run.id):
+        failure = {"failed_at": failed.finished_at or failed.started_at,
+                   "failure": failed.reason or "?"}  # fmt: skip
+    else:
+        failure = {}
     if run is None:
-        return ModelFigures()
+        return ModelFigures(**failure)
     at = run.finished_at or run.started_at
     backtest = (run.metrics or {}).get("backtest") or {}
     auc = (backtest.get("model") or {}).get("auc")
@@ -264,4 +277,5 @@ async def get_model_figures(
         baseline_auc=baseline,
         stale=now - at > timedelta(days=stale_after_days),
         age_days=round((now - at).total_seconds() / 86400, 2),
+        **failure,
     )

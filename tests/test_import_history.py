@@ -94,7 +94,8 @@ def test_history_errors_name_file_line_and_field(tmp_path, db_url, capsys):
         ({"members": MEMBERS, "reactions": "community_id,user_id\n"},
          "reactions.csv:1: reacted_at: required column is missing"),
         ({"members": MEMBERS + f'{C},15,"unterminated\n'}, "members.csv:5: malformed CSV"),
-        ({"members": MEMBERS + f"{C},15\n"}, "members.csv:5: 2 fields where the header has 4"),
+        ({"members": MEMBERS + f"{C},15\n"},
+         "members.csv:5: name: missing: 2 fields where the header has 4"),
     ]  # fmt: skip
     for number, (files, expected) in enumerate(cases):
         folder = write(tmp_path / f"case{number}", **files)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
+from storage.importers import ImportDataError
 from storage.importers.errors import ImportFailed
 from storage.importers.salons import (
     import_events,
@@ -121,9 +122,9 @@ async def test_bad_event_rows_name_file_line_field_and_write_nothing(
 async def test_missing_column_is_reported_on_the_header_line(db, communities, tmp_path):
     path = write(tmp_path, "events.csv", "event_id,community_id,title\ne,-100,T\n")
     async with db.begin() as session:
-        with pytest.raises(ImportFailed) as raised:
+        with pytest.raises(ImportDataError) as raised:
             await import_events_csv(path, session=session)
-    assert str(raised.value) == "events.csv:1: starts_at: missing column in the header row"
+    assert str(raised.value) == f"{path}:1: starts_at: required column is missing"
 
 
 @pytest.mark.parametrize(

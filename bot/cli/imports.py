@@ -13,13 +13,15 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cli.database import CliError, check_exists, check_schema, remove_sqlite_file, sqlite_file
 from bot.common.config import Config, load_config
 from bot.common.logs import setup_logging
 from storage.db import create_engine, session_factory
 from storage.importers.history import add_missing_communities, import_history
-from storage.importers.telegram_export import import_telegram_export
+from storage.importers.telegram_export import ExportSummary, import_telegram_export
 from storage.types import utcnow
 from storage.users import CommunityInfo, upsert_communities
 
@@ -33,8 +35,14 @@ def add_import_parser(verbs, common: argparse.ArgumentParser) -> None:
     )
     export.add_argument("file", type=Path, help="the export's JSON file")
     export.add_argument(
-        "--community-id", type=int, help="default: the exported chat's id as -100<id>"
-    )
+        "--community-id", type=int,
+        help="the community to import into (default: the exported chat's id as -100<id>); "
+        "in a whole account's export also chooses the chat by its id",
+    )  # fmt: skip
+    export.add_argument(
+        "--chat", metavar="NAME|ID",
+        help="in a whole account's export (Export Telegram data): the group chat to import",
+    )  # fmt: skip
     export.set_defaults(func=cmd_import_export)
     history = kinds.add_parser(
         "history", parents=[common], help="a directory of CSV files (docs/data-formats.md)"
@@ -49,27 +57,49 @@ def add_import_parser(verbs, common: argparse.ArgumentParser) -> None:
 
 
 def _run(config: Config, work: Callable[[AsyncSession], Awaitable[object]]) -> object:
-    """Migrate if configured, then run `work` in one transaction with communities synced."""
+    """Migrate if configured, then run `work` in one transaction with communities synced.
+
+    A SQLite file this import created is removed again when the import fails.
+    """
+    url = config.database.url
+    setup_logging(config.logging.level, config.secrets)
+    database = sqlite_file(url)
+    created = database is not None and not database.exists()
+    try:
+        if config.database.migrate_on_start:
+            _migrate(url)
+        else:
+            check_exists(url)
+        return asyncio.run(_in_transaction(config, work))
+    except BaseException:
+        if created:
+            remove_sqlite_file(database)
+        raise
+
+
+def _migrate(url: str) -> None:
     from storage.migrate import upgrade
 
-    setup_logging(config.logging.level, config.secrets)
-    if config.database.migrate_on_start:
-        upgrade(config.database.url)
+    try:
+        upgrade(url)
+    except (SQLAlchemyError, OSError) as error:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        raise CliError(f"cannot migrate the database ({type(error).__name__}: {first})") from None
 
-    async def main() -> object:
-        engine = create_engine(config.database.url, echo=config.database.echo)
-        try:
-            async with session_factory(engine).begin() as session:
-                await upsert_communities(
-                    [CommunityInfo(c.chat_id, c.title, c.timezone, c.language)
-                     for c in config.communities],
-                    session=session,
-                )  # fmt: skip
-                return await work(session)
-        finally:
-            await engine.dispose()
 
-    return asyncio.run(main())
+async def _in_transaction(config: Config, work) -> object:
+    engine = create_engine(config.database.url, echo=config.database.echo)
+    try:
+        await check_schema(engine, config.database.url)
+        async with session_factory(engine).begin() as session:
+            await upsert_communities(
+                [CommunityInfo(c.chat_id, c.title, c.timezone, c.language)
+                 for c in config.communities],
+                session=session,
+            )  # fmt: skip
+            return await work(session)
+    finally:
+        await engine.dispose()
 
 
 def _text_policy(config: Config) -> dict:
@@ -81,20 +111,40 @@ def cmd_import_export(args: argparse.Namespace) -> int:
     """Import a Telegram Desktop chat export."""
     config = load_config(args.config, require_token=False)
     summary = _run(config, lambda session: import_telegram_export(
-        args.file, session=session, community_id=args.community_id, **_text_policy(config)
+        args.file, session=session, community_id=args.community_id, chat=args.chat,
+        **_text_policy(config),
     ))  # fmt: skip
-    added = summary.added
-    print(f"community {summary.community_id} ({summary.title})"
-          + (": created (not in the config)" if summary.created_community else ""))  # fmt: skip
-    print(f"file: {summary.messages} messages, {summary.reactions} reactions, "
-          f"{summary.joins} joins, {summary.leaves} leaves, {summary.members} members")  # fmt: skip
-    print(f"added: {added.messages} messages, {added.reactions} reactions, "
-          f"{added.member_events} join/leave events")  # fmt: skip
-    if summary.channel_posts:
-        print(f"skipped {summary.channel_posts} messages sent as a channel")
-    if summary.unresolved_names:
-        print(f"{summary.unresolved_names} invited/removed members named without an id: skipped")
+    for line in summary_lines(summary):
+        print(line)
     return 0
+
+
+def summary_lines(summary: ExportSummary) -> list[str]:
+    """What the export held, counted as what, and what the import added."""
+    added = summary.added
+    lines = [
+        f"community {summary.community_id} ({summary.title})"
+        + (": created (not in the config)" if summary.created_community else ""),
+        f"file: {summary.messages} messages, {summary.reactions} reactions, "
+        f"{summary.joins} joins, {summary.leaves} leaves, {summary.members} members",
+        f"added: {added.messages} messages, {added.reactions} reactions, "
+        f"{added.member_events} join/leave events",
+    ]
+    notes = (
+        (summary.channel_posts, "posts sent as a channel or as the group: community activity "
+         "of no member (not counted as messages)"),
+        (summary.channel_post_reactions, "of the reactions were members' reactions to those "
+         "posts (kept)"),
+        (summary.service, "other service messages (pins, topics, games, ...): seen activity of "
+         "their actor"),
+        (summary.other_chat_replies, "replies to another chat's message: counted as messages, "
+         "not as replies"),
+        (summary.duplicates, "messages repeating an earlier message id: skipped (first kept)"),
+        (summary.unresolved_names, "invited/removed members named without an id: not counted "
+         "as members"),
+    )  # fmt: skip
+    lines += [f"{count} {text}" for count, text in notes if count]
+    return lines
 
 
 def cmd_import_history(args: argparse.Namespace) -> int:

@@ -7,30 +7,36 @@ import asyncio
 import json
 import sys
 
+from bot.cli.database import CliError, check_exists, check_schema
 from bot.common.config import Config, load_config
 
-
-class CliError(Exception):
-    """A user error in a CLI verb: printed on stderr, exit status 2."""
+__all__ = ["CliError", "add_model_verbs"]
 
 
 async def _with_db(config: Config, work):
+    """Run `work(sessionmaker)` on the configured database, which must be migrated."""
     from storage.db import create_engine, session_factory
 
+    check_exists(config.database.url)
     engine = create_engine(config.database.url)
     try:
+        await check_schema(engine, config.database.url)
         return await work(session_factory(engine))
     finally:
         await engine.dispose()
 
 
-async def _community_ids(db, community_id: int | None) -> list[int]:
+async def _community_ids(
+    db, community_id: int | None, configured: tuple[int, ...] = ()
+) -> list[int]:
+    """The communities to work on: the one asked for, or all (stored or `configured`)."""
     from sqlalchemy import select
 
     from storage.models import Community
 
     async with db.begin() as session:
         ids = list(await session.scalars(select(Community.id).order_by(Community.id)))
+    ids = sorted(set(ids) | set(configured))
     if community_id is not None:
         if community_id not in ids:
             raise CliError(f"unknown community {community_id}")
@@ -57,7 +63,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     """Time-split backtest of the participation model against baselines."""
-    from bot.models.training import evaluate_communities
+    from bot.models.training import NotEnoughData, evaluate_communities
 
     config = load_config(args.config, require_token=False)
 
@@ -65,7 +71,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         ids = None if args.community_id is None else await _community_ids(db, args.community_id)
         return await evaluate_communities(db, config, ids)
 
-    report = asyncio.run(_with_db(config, work))
+    try:
+        report = asyncio.run(_with_db(config, work))
+    except NotEnoughData as error:
+        raise CliError(f"cannot evaluate: {error}") from None
     if args.json:
         print(json.dumps(report, indent=2, default=float))
         return 0

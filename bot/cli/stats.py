@@ -18,18 +18,26 @@ def cmd_stats(args: argparse.Namespace) -> int:
     from bot.stats.charts import community_charts
     from bot.stats.texts import community_text
     from storage.stats import get_community_stats
+    from storage.users import CommunityInfo, upsert_communities
 
     if not 1 <= args.days <= MAX_DAYS:
         raise CliError(f"--days must be between 1 and {MAX_DAYS}")
     config = load_config(args.config, require_token=False)
 
     async def work(db):
-        ids = await _community_ids(db, args.community_id)
+        configured = tuple(c.chat_id for c in config.communities)
+        ids = await _community_ids(db, args.community_id, configured)
         if len(ids) > 1:
             raise CliError(
                 f"several communities: choose one with --community-id ({', '.join(map(str, ids))})"
             )
         async with db.begin() as session:
+            # A configured community the bot has not served yet: its figures are zeros.
+            await upsert_communities(
+                [CommunityInfo(c.chat_id, c.title, c.timezone, c.language)
+                 for c in config.communities if c.chat_id == ids[0]],
+                session=session,
+            )  # fmt: skip
             return await get_community_stats(
                 ids[0],
                 session=session,

@@ -125,7 +125,10 @@ async def fetch_participation(
         return history
     async with db.begin() as session:
         frame = await participation_frame(community_id, cutoffs, session=session)
-    history.participation = ChainedParticipation(frames_source, PrefetchedParticipation(frame))
+    fetched = [(community_id, cutoff, tags) for cutoff, tags in cutoffs]
+    history.participation = ChainedParticipation(
+        frames_source, PrefetchedParticipation(frame, fetched)
+    )
     return history
 
 

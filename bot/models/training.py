@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +51,7 @@ from storage.types import utcnow
 
 logger = logging.getLogger(__name__)
 MIN_BACKTEST_SALONS = 4
+MIN_EVALUATE_SALONS = 2
 
 
 @dataclass
@@ -125,6 +127,17 @@ def _fit(
             "scores": scores}  # fmt: skip
 
 
+def json_safe(value: object) -> object:
+    """`value` with NaN and infinities as None: PostgreSQL's JSON has no NaN."""
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
 def _model_path(config: Config, community_id: int, run_id: int) -> Path:
     folder = Path(config.models.model_dir)
     folder.mkdir(parents=True, exist_ok=True)
@@ -180,7 +193,7 @@ async def train_community(
             metrics["stage_seconds"] = stages.seconds
             await finish_run(
                 run_id, session=session, status=RUN_OK, started_at=started, kind=trained.kind,
-                reason=trained.reason, rows=len(history.members), metrics=metrics,
+                reason=trained.reason, rows=len(history.members), metrics=json_safe(metrics),
                 model_path=str(path), version=trained.version,
             )  # fmt: skip
     except Exception as error:
@@ -191,18 +204,53 @@ async def train_community(
     return run_id
 
 
+class NotEnoughData(Exception):
+    """The stored history cannot answer the question; `str()` says what is missing."""
+
+
+def _evaluation_gap(history: History, past: pd.DataFrame, signups: pd.DataFrame) -> str | None:
+    """What the history lacks for a backtest (None: enough)."""
+    if history.members.empty:
+        return "no members yet (import history or run the bot in the group)"
+    if len(past) < MIN_EVALUATE_SALONS:
+        return (f"{len(past)} past salon(s); a backtest needs at least {MIN_EVALUATE_SALONS} "
+                "(earlier ones to train on, a later one to test)")  # fmt: skip
+    if signups.empty:
+        return "no signups for past salons yet"
+    return None
+
+
 async def evaluate_communities(
     db: async_sessionmaker, config: Config, community_ids: list[int] | None = None
 ) -> dict:
-    """Time-split backtest against baselines on the stored history (communities pooled)."""
+    """Time-split backtest against baselines on the stored history (communities pooled).
+
+    Only salons that have started are used. NotEnoughData says what is missing when there
+    is too little history, or when the later salons leave nothing to measure (no signups,
+    or everyone signed up).
+    """
     params = model_params(config)
     history = await load_history(db, config, community_ids, params.sampling())
+    history.events = history.events[history.events["starts_at"] < pd.Timestamp(utcnow())]
+    past_ids = set(history.events["event_id"])
+    signups = history.signups[history.signups["event_id"].isin(past_ids)]
+    gap = _evaluation_gap(history, history.events, signups)
+    if gap is not None:
+        raise NotEnoughData(gap)
     train_ids, test_ids = split_events(history.events, 0.3)
+    if not train_ids:
+        raise NotEnoughData("no salon ended before the latest ones were announced")
     requests = pair_requests(history.members, history.events, train_ids + test_ids,
                              params.sampling())  # fmt: skip
     await fetch_activity(db, history, requests)
-    return await asyncio.to_thread(backtest, *history.args(), history.texts,
-                                   params=params)  # fmt: skip
+    report = await asyncio.to_thread(backtest, *history.args(), history.texts,
+                                     params=params)  # fmt: skip
+    if not 0 < report["positives"] < report["pairs"]:
+        raise NotEnoughData(
+            f"the {report['events']} latest salon(s) had {report['positives']} signups among "
+            f"{report['pairs']} members: nothing to tell apart"
+        )
+    return report
 
 
 async def score_salon(db: async_sessionmaker, config: Config, salon_id: int) -> SalonScores:

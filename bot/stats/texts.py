@@ -166,7 +166,20 @@ def model_lines(model: ModelFigures, timezone: str, language: str) -> list[str]:
     """The model's last run, its AUC against the popularity baseline, and warnings."""
     _ = translations(language).gettext
     lines = [_("🤖 Model")]
+    if model.failed_at is not None:
+        failure = model.failure or "—"
+        failure = failure if len(failure) <= 200 else failure[:199] + "…"
+        when = local_time(model.failed_at, timezone, language)
+        if model.run_at is None:
+            text = _("⚠️ The last training ({time}) failed: {reason}. No model is in use yet.")
+        else:
+            text = _(
+                "⚠️ The last training ({time}) failed: {reason}. The previous model stays in use."
+            )
+        lines.append(text.format(time=when, reason=failure))
     if model.run_at is None:
+        if model.failed_at is not None:
+            return lines
         return [
             *lines,
             _(

@@ -26,6 +26,8 @@ from storage.types import utcnow
 from storage.users import UserInfo, add_users
 
 SOURCE = "csv"
+MEMBER_COLUMNS = ("community_id", "user_id")
+MEMBER_OPTIONAL = ("name", "joined_at")
 
 
 def _length(value: str) -> int:
@@ -48,7 +50,7 @@ async def import_members(path: Path, ctx: HistoryContext) -> FileResult:
     """members.csv: community_id, user_id[, name][, joined_at]."""
     result = FileResult()
     roster: set[tuple[int, int]] = set()  # members without a join time
-    rows = read_rows(path, ("community_id", "user_id"), ("name", "joined_at"),
+    rows = read_rows(path, MEMBER_COLUMNS, MEMBER_OPTIONAL,
                      progress=ctx.progress)  # fmt: skip
     for chunk in chunked(rows, BATCH_EVENTS):
         users: dict[int, UserInfo] = {}

@@ -7,7 +7,6 @@ more line in the list. Any bad row raises `ImportDataError` and the caller rolls
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,13 +14,20 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.importers.activity_csv import import_members, import_messages, import_reactions
+from storage.importers.activity_csv import (
+    MEMBER_COLUMNS,
+    MEMBER_OPTIONAL,
+    import_members,
+    import_messages,
+    import_reactions,
+)
 from storage.importers.common import (
     FileResult,
     HistoryContext,
     ImportDataError,
     list_community_ids,
 )
+from storage.importers.csvfile import count_rows, read_rows
 from storage.importers.salons import import_events_csv, import_signups_csv
 from storage.users import CommunityInfo, upsert_communities
 
@@ -36,16 +42,11 @@ class HistoryFile:
 
 
 async def _import_events(path: Path, ctx: HistoryContext) -> FileResult:
-    return FileResult(_data_rows(path), await import_events_csv(path, session=ctx.session))
+    return FileResult(count_rows(path), await import_events_csv(path, session=ctx.session))
 
 
 async def _import_signups(path: Path, ctx: HistoryContext) -> FileResult:
-    return FileResult(_data_rows(path), await import_signups_csv(path, session=ctx.session))
-
-
-def _data_rows(path: Path) -> int:
-    with path.open(newline="", encoding="utf-8-sig") as f:
-        return max(sum(1 for _ in csv.reader(f)) - 1, 0)
+    return FileResult(count_rows(path), await import_signups_csv(path, session=ctx.session))
 
 
 HISTORY_FILES: list[HistoryFile] = [
@@ -68,9 +69,9 @@ async def add_missing_communities(directory: Path, *, session: AsyncSession) -> 
     path = Path(directory) / "members.csv"
     if not path.is_file():
         return []
-    with path.open(newline="", encoding="utf-8-sig") as f:
-        ids = {int(r["community_id"]) for r in csv.DictReader(f)
-               if _integer((r.get("community_id") or "").strip())}  # fmt: skip
+    rows = read_rows(path, MEMBER_COLUMNS, MEMBER_OPTIONAL, progress=False)
+    ids = {int(r["community_id"]) for _line, r in rows
+           if _integer((r.get("community_id") or "").strip())}  # fmt: skip
     new = sorted(ids - set(await list_community_ids(session=session)))
     await upsert_communities(
         [CommunityInfo(cid, f"Community {cid}", "UTC", "en") for cid in new], session=session

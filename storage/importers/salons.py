@@ -8,7 +8,6 @@ field of the first bad row, and are idempotent: salons on (community_id, event_i
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -17,6 +16,7 @@ from pathlib import Path
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.importers.csvfile import read_rows
 from storage.importers.errors import ImportFailed
 from storage.models import Community, Salon, Signup, User
 from storage.models.salons import DECLINED, GOING, HOLDS_SEAT, SALON_PUBLISHED, WAITLIST
@@ -25,7 +25,9 @@ from storage.types import split_tags, utcnow
 from storage.upsert import insert_for
 
 EVENT_COLUMNS = ("event_id", "community_id", "title", "starts_at")
+EVENT_OPTIONAL = ("ends_at", "tags", "capacity", "price")
 SIGNUP_COLUMNS = ("event_id", "user_id", "response", "responded_at")
+SIGNUP_OPTIONAL = ("attended",)
 MAYBE = "maybe"
 RESPONSES = {"yes": GOING, "no": DECLINED, "waitlist": WAITLIST, "maybe": MAYBE}
 IMPORTED = "import"
@@ -80,29 +82,17 @@ def _numbered(rows: Iterable[Mapping[str, str | None]], first_line: int) -> Rows
     return ((first_line + i, row) for i, row in enumerate(rows))
 
 
-def _read_csv(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict]]:
-    """(line number, row) of a UTF-8 CSV file with a header naming at least `required`."""
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        header = [name.strip() for name in reader.fieldnames or []]
-        for column in required:
-            if column not in header:
-                raise ImportFailed(path.name, 1, column, "missing column in the header row")
-        reader.fieldnames = header
-        for row in reader:
-            yield reader.line_num, row
-
-
 async def import_events_csv(path: Path, *, session: AsyncSession) -> int:
     """Import events.csv; returns the number of salons added."""
     path = Path(path)
-    return await _import_events(_read_csv(path, EVENT_COLUMNS), session=session, file=path.name)
+    rows = read_rows(path, EVENT_COLUMNS, EVENT_OPTIONAL, progress=False)
+    return await _import_events(rows, session=session, file=path.name)
 
 
 async def import_signups_csv(path: Path, *, session: AsyncSession) -> int:
     """Import signups.csv; returns the number of signups added."""
     path = Path(path)
-    rows = _read_csv(path, SIGNUP_COLUMNS)
+    rows = read_rows(path, SIGNUP_COLUMNS, SIGNUP_OPTIONAL, progress=False)
     return await _import_signups(rows, session=session, file=path.name)
 
 

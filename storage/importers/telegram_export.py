@@ -1,10 +1,13 @@
-"""Telegram Desktop "Export chat history" (JSON) into behaviour data.
+"""Telegram Desktop exports (JSON) into behaviour data; docs/data-formats.md lists the shapes.
 
-Old and new exports are accepted. Times come from `date_unixtime` when present; old exports
-only have `date`, local time of the exporting computer without an offset, which is taken
-as UTC (it may be off by that computer's UTC offset). Messages sent as a channel are no
-member's and are skipped. Re-importing a file adds nothing: messages are known by their id,
-reactions and joins by who, when and what.
+One chat's "Export chat history" and a whole account's "Export Telegram data" (the chat
+chosen by id or name) are accepted, from 2017's exports (numeric `from_id`, no
+`date_unixtime`) to today's (`text_entities`, reactions, forum topics). Times come from
+`date_unixtime` when present; older exports only have `date`, local time of the exporting
+computer without an offset, which is taken as UTC (it may be off by that offset).
+Posts sent as a channel or as the group are community activity of no member: counted, not
+stored as a member's message, but the members' reactions to them are kept. Re-importing a
+file adds nothing: messages are known by their id, reactions and joins by who, when, what.
 """
 
 from __future__ import annotations
@@ -18,17 +21,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.activity import ActivityCounts, add_activity
 from storage.events import SEEN, Event, MemberEvent, MessageEvent, ReactionCountEvent, ReactionEvent
 from storage.importers.common import BATCH_EVENTS, ImportDataError, ensure_community
+from storage.importers.telegram_chats import (
+    choose_chat,
+    community_of,
+    list_chats,
+    message_line,
+    read_export,
+)
 from storage.importers.telegram_json import (
     BadValue,
-    default_community_id,
     flat_text,
     message_kind,
-    message_line,
     message_time,
     parse_time,
     parse_user_id,
     reaction_emoji,
-    read_export,
     unique_names,
 )
 from storage.models.activity import JOIN, LEAVE
@@ -39,8 +46,11 @@ JOIN_ACTIONS = {"join_group_by_link", "join_group_by_request"}
 
 
 def _is_id(value: object) -> bool:
-    """A message id: an integer (not a bool) that fits the database's 64-bit column."""
-    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63
+    """A message id: an integer (not a bool) that fits the database's 64-bit column.
+
+    A group that became a supergroup keeps its earlier messages with negative ids.
+    """
+    return isinstance(value, int) and not isinstance(value, bool) and -(2**63) < value < 2**63
 
 
 @dataclass
@@ -55,8 +65,12 @@ class ExportSummary:
     joins: int = 0
     leaves: int = 0
     members: int = 0
-    channel_posts: int = 0
-    unresolved_names: int = 0
+    channel_posts: int = 0  # sent as a channel or as the group: no member's
+    channel_post_reactions: int = 0  # members' reactions to those posts (kept)
+    service: int = 0  # other service messages (pins, topics, games...): seen activity
+    other_chat_replies: int = 0  # replies to another chat's message: not linked
+    duplicates: int = 0  # a message id seen before: the first one is kept
+    unresolved_names: int = 0  # invited or removed members named without an id
     added: ActivityCounts = field(default_factory=ActivityCounts)
 
 
@@ -70,12 +84,19 @@ class _Parser:
         self.authors: dict[int, int] = {}  # message id -> user id, for replies
         self.members: set[int] = set()
         self.events: list[Event] = []
+        self.seen: set[int] = set()
 
     def message(self, m: dict) -> None:
         if not isinstance(m, dict):
             raise BadValue("messages", "each message must be an object")
-        if not _is_id(m.get("id")):
-            raise BadValue("id", "missing or not a number")
+        if "id" not in m:
+            raise BadValue("id", "missing")
+        if not _is_id(m["id"]):
+            raise BadValue("id", f"{m['id']!r} is not a whole number")
+        if m["id"] in self.seen:
+            self.summary.duplicates += 1
+            return
+        self.seen.add(m["id"])
         kind = m.get("type")
         if kind == "message":
             self._content(m)
@@ -88,16 +109,20 @@ class _Parser:
 
     def _content(self, m: dict) -> None:
         sent_at = message_time(m)
-        if "from_id" not in m:
-            raise BadValue("from_id", "missing")
-        uid = parse_user_id(m["from_id"], "from_id")
+        # No from_id (old exports' anonymous posts) or a channel's or chat's: no member's.
+        uid = parse_user_id(m["from_id"], "from_id") if m.get("from_id") is not None else None
         if uid is None:
             self.summary.channel_posts += 1
+            self._reactions(m, None, sent_at)
             return
         text = flat_text(m.get("text", ""))
         reply_to = m.get("reply_to_message_id")
         if reply_to is not None and not _is_id(reply_to):
             raise BadValue("reply_to_message_id", "not a number")
+        if reply_to is not None and m.get("reply_to_peer_id") is not None:
+            # A reply to a message of another chat: its id means nothing here.
+            self.summary.other_chat_replies += 1
+            reply_to = None
         edited = m.get("edited_unixtime") or m.get("edited")
         edited_at = None
         if edited is not None:
@@ -110,6 +135,10 @@ class _Parser:
             forwarded="forwarded_from" in m, text=text or None, edited_at=edited_at,
             user=self._user(uid, m.get("from")), source=SOURCE,
         ))  # fmt: skip
+        self._reactions(m, uid, sent_at)
+
+    def _reactions(self, m: dict, author: int | None, sent_at: datetime) -> None:
+        """Members' reactions (`recent` names some of them) and every reaction's total."""
         reactions = m.get("reactions", [])
         if not isinstance(reactions, list):
             raise BadValue("reactions", "must be a list")
@@ -121,48 +150,62 @@ class _Parser:
             count = reaction.get("count", 0)
             if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= 10**9:
                 raise BadValue("reactions", "count must be a number")
-            counts[emoji] = count
-            for recent in reaction.get("recent", []):
-                if not isinstance(recent, dict) or "from_id" not in recent:
+            counts[emoji] = counts.get(emoji, 0) + count
+            recent = reaction.get("recent") or []
+            if not isinstance(recent, list):
+                raise BadValue("reactions.recent", "must be a list")
+            for entry in recent:
+                if not isinstance(entry, dict) or "from_id" not in entry:
                     raise BadValue("reactions.recent", "each entry needs from_id and date")
-                reactor = parse_user_id(recent["from_id"], "reactions.recent.from_id")
+                reactor = parse_user_id(entry["from_id"], "reactions.recent.from_id")
                 if reactor is None:
-                    continue
-                at = parse_time(recent.get("date"), "reactions.recent.date", unix=False)
+                    continue  # a channel reacted
+                if "date_unixtime" in entry:
+                    at = parse_time(entry["date_unixtime"], "reactions.recent.date", unix=True)
+                else:
+                    at = parse_time(entry.get("date"), "reactions.recent.date", unix=False)
                 self.summary.reactions += 1
+                if author is None:
+                    self.summary.channel_post_reactions += 1
                 self.events.append(ReactionEvent(
-                    self.community_id, reactor, at, emoji, True, m["id"], target_user_id=uid,
-                    user=self._user(reactor, recent.get("from")), source=SOURCE,
+                    self.community_id, reactor, at, emoji, True, m["id"], target_user_id=author,
+                    user=self._user(reactor, entry.get("from")), source=SOURCE,
                 ))  # fmt: skip
         if counts:
             self.events.append(ReactionCountEvent(self.community_id, m["id"], counts, sent_at))
 
     def _service(self, m: dict) -> None:
         at = message_time(m)
-        actor = parse_user_id(m["actor_id"], "actor_id") if "actor_id" in m else None
+        actor_id = m.get("actor_id")
+        actor = parse_user_id(actor_id, "actor_id") if actor_id is not None else None
         action = m.get("action")
         if action is not None and not isinstance(action, str):
             raise BadValue("action", "must be a string")
-        if actor is None:
-            return
-        user = self._user(actor, m.get("actor"))
-        members = m.get("members", [])
+        members = m.get("members") or []
         if not isinstance(members, list):
             raise BadValue("members", "must be a list of names")
-        if action in JOIN_ACTIONS or (action == "invite_members" and members == [m.get("actor")]):
+        if actor is None:
+            self.summary.service += 1
+            return
+        name = m.get("actor")
+        user = self._user(actor, name)
+        only = members[0] if len(members) == 1 else None
+        alone = isinstance(only, str) and (only == name or self.names.get(only) == actor)
+        if action in JOIN_ACTIONS or (action == "invite_members" and (not members or alone)):
             self._member(actor, at, JOIN, user)
-        elif action == "remove_members" and members == [m.get("actor")]:
+        elif action == "remove_members" and alone:
             self._member(actor, at, LEAVE, user)
         elif action in ("invite_members", "remove_members"):
             self._member(actor, at, SEEN, user)
-            for name in members:
-                uid = self.names.get(name) if isinstance(name, str) else None
+            for invited in members:
+                uid = self.names.get(invited) if isinstance(invited, str) else None
                 if uid is None:
                     self.summary.unresolved_names += 1
                     continue
                 kind = JOIN if action == "invite_members" else LEAVE
-                self._member(uid, at, kind, self._user(uid, name))
+                self._member(uid, at, kind, self._user(uid, invited))
         else:
+            self.summary.service += 1
             self._member(actor, at, SEEN, user)
 
     def _member(self, uid: int, at: datetime, kind: str, user: UserInfo) -> None:
@@ -173,19 +216,22 @@ class _Parser:
         self.events.append(MemberEvent(self.community_id, uid, at, kind, user, SOURCE))
 
 
-def parse_export(path: Path, community_id: int | None = None) -> tuple[list[Event], ExportSummary]:
-    """All events of an export file (ImportDataError on the first bad value)."""
+def parse_export(
+    path: Path, community_id: int | None = None, chat: str | None = None
+) -> tuple[list[Event], ExportSummary]:
+    """All events of the export's chat (ImportDataError on the first bad value)."""
     document, text = read_export(path)
+    chats = list_chats(document, text, path)
+    chosen = choose_chat(chats, path, chat=chat, community_id=community_id)
     if community_id is None:
-        community_id = default_community_id(document, path)
-    summary = ExportSummary(community_id, str(document.get("name") or community_id))
-    messages = document["messages"]
-    parser = _Parser(community_id, unique_names(messages), summary)
-    for index, message in enumerate(messages):
+        community_id = community_of(chosen, path)
+    summary = ExportSummary(community_id, chosen.name or str(community_id))
+    parser = _Parser(community_id, unique_names(chosen.messages), summary)
+    for index, message in enumerate(chosen.messages):
         try:
             parser.message(message)
         except BadValue as error:
-            line = message_line(text, index)
+            line = message_line(text, chosen.messages_at, index)
             raise ImportDataError(
                 path, line, f"messages[{index}].{error.field}", str(error)
             ) from None
@@ -198,11 +244,12 @@ async def import_telegram_export(
     *,
     session: AsyncSession,
     community_id: int | None = None,
+    chat: str | None = None,
     store_text: bool = False,
     text_since: datetime | None = None,
 ) -> ExportSummary:
     """Import an export file into the community (created from the export if unknown)."""
-    events, summary = parse_export(path, community_id)
+    events, summary = parse_export(path, community_id, chat)
     summary.created_community = await ensure_community(
         summary.community_id, summary.title, session=session
     )

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections import defaultdict
 from datetime import UTC, datetime
-from pathlib import Path
-
-from storage.importers.common import ImportDataError
 
 MEDIA_KINDS = {"sticker": "sticker", "voice_message": "voice", "video_message": "video_note",
                "video_file": "video", "animation": "animation", "audio_file": "audio"}  # fmt: skip
@@ -46,12 +42,14 @@ def message_time(message: dict) -> datetime:
 
 
 def parse_user_id(value: object, name: str) -> int | None:
-    """`user123` -> 123; `channel123` (or a chat) -> None."""
+    """`user123` (or 123, as old exports write it) -> 123; `channel123` or `chat123` -> None."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63:
+        return value
     if isinstance(value, str):
         match = re.fullmatch(r"(user|channel|chat)(\d{1,19})", value)
-        if match:
+        if match and int(match[2]) < 2**63:
             return int(match[2]) if match[1] == "user" else None
-    raise BadValue(name, f"{value!r} is not like user123 or channel123")
+    raise BadValue(name, f"{value!r} is not like user123, channel123 or a number")
 
 
 def flat_text(value: object) -> str:
@@ -63,9 +61,11 @@ def flat_text(value: object) -> str:
         for part in value:
             if isinstance(part, str):
                 parts.append(part)
-            elif isinstance(part, dict) and isinstance(part.get("text", ""), str):
-                parts.append(part.get("text", ""))
-            else:
+            elif isinstance(part, dict):
+                # Entities: {type, text} (links, mentions, custom_emoji with document_id...).
+                text = part.get("text", "")
+                parts.append(text if isinstance(text, str) else "")
+            elif part is not None:
                 raise BadValue("text", "a list may hold strings and {type, text} objects only")
         return "".join(parts)
     raise BadValue("text", "must be a string or a list")
@@ -79,59 +79,17 @@ def message_kind(message: dict) -> str:
 
 
 def reaction_emoji(reaction: dict) -> str:
-    """The emoji, `custom:<document_id>` or `paid`."""
+    """The emoji, `custom:<document_id>`, `paid`, or the type of a reaction not known yet."""
     kind = reaction.get("type")
     if kind == "emoji" and isinstance(reaction.get("emoji"), str):
         return reaction["emoji"]
     if kind == "custom_emoji":
         return f"custom:{reaction.get('document_id', '')}"
-    if kind == "paid":
-        return "paid"
+    if isinstance(kind, str) and kind:
+        return kind[:32]  # paid (Stars), or a kind a newer Telegram adds
+    if isinstance(reaction.get("emoji"), str):
+        return reaction["emoji"]
     raise BadValue("reactions", f"unknown reaction {reaction!r}")
-
-
-def message_line(text: str, index: int) -> int | None:
-    """The line where element `index` of the top-level "messages" array starts."""
-    match = re.search(r'"messages"\s*:\s*\[', text)
-    if match is None:
-        return None
-    decoder, position = json.JSONDecoder(), match.end()
-    for i in range(index + 1):
-        while position < len(text) and text[position] in " \t\r\n,":
-            position += 1
-        if position >= len(text) or text[position] == "]":
-            return None
-        if i == index:
-            return text.count("\n", 0, position) + 1
-        _value, position = decoder.raw_decode(text, position)
-    return None
-
-
-def read_export(path: Path) -> tuple[dict, str]:
-    """The parsed export and its text (for line numbers in errors)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ImportDataError(path, None, None, "file not found") from None
-    except UnicodeDecodeError as error:
-        raise ImportDataError(path, None, None, f"not UTF-8 text ({error.reason})") from None
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
-        message = f"not valid JSON ({error.msg}, column {error.colno}); is the file complete?"
-        raise ImportDataError(path, error.lineno, None, message) from None
-    if not isinstance(document, dict) or not isinstance(document.get("messages"), list):
-        raise ImportDataError(path, 1, "messages", "not a chat export (no messages list)")
-    return document, text
-
-
-def default_community_id(document: dict, path: Path) -> int:
-    """The supergroup chat id of the exported chat: -100 followed by the export's id."""
-    chat_id = document.get("id")
-    # bool is an int too; an id beyond 64 bits fits no database column.
-    if isinstance(chat_id, bool) or not isinstance(chat_id, int) or not 0 < chat_id < 10**15:
-        raise ImportDataError(path, 1, "id", "missing; pass --community-id")
-    return int(f"-100{chat_id}")
 
 
 def unique_names(messages: list) -> dict[str, int]:
@@ -141,8 +99,11 @@ def unique_names(messages: list) -> dict[str, int]:
         if not isinstance(m, dict):
             continue
         for name_key, id_key in (("from", "from_id"), ("actor", "actor_id")):
-            name, uid = m.get(name_key), m.get(id_key)
-            user = isinstance(uid, str) and re.fullmatch(r"user[0-9]{1,19}", uid) is not None
-            if isinstance(name, str) and user:
-                ids[name].add(int(uid[4:]))
+            name = m.get(name_key)
+            try:
+                uid = parse_user_id(m.get(id_key), id_key)
+            except BadValue:
+                continue
+            if isinstance(name, str) and uid is not None:
+                ids[name].add(uid)
     return {name: next(iter(found)) for name, found in ids.items() if len(found) == 1}
