@@ -172,6 +172,7 @@ def register_members(app: Application, config: Config) -> None:
     app.add_handler(CallbackQueryHandler(signups.join_button, pattern=r"^J:"))
     app.add_handler(CallbackQueryHandler(signups.leave_button, pattern=r"^L:"))
     app.add_handler(CallbackQueryHandler(signups.claim_button, pattern=r"^C:"))
+    app.add_handler(CallbackQueryHandler(members.events_order, pattern=r"^EV:"))
     app.add_handler(CallbackQueryHandler(privacy.on_button, pattern=r"^P:"))
     app.add_handler(PollAnswerHandler(feedback.poll_answer))
     app.add_handler(PreCheckoutQueryHandler(payments.pre_checkout))

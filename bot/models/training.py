@@ -35,6 +35,7 @@ from recommender.model import (
     score_event,
 )
 from recommender.pairs import PairSources, Sampling, event_cutoff, pair_requests, pairs_of_events
+from recommender.personal_eval import backtest_members
 from recommender.segmentation import segment_members
 from storage.models.runs import RUN_FAILED, RUN_OK
 from storage.runs import (
@@ -194,15 +195,21 @@ async def train_community(
 async def evaluate_communities(
     db: async_sessionmaker, config: Config, community_ids: list[int] | None = None
 ) -> dict:
-    """Time-split backtest against baselines on the stored history (communities pooled)."""
+    """Time-split backtest against baselines on the stored history (communities pooled), and
+    of members' own salon rankings against date order (`members`)."""
     params = model_params(config)
     history = await load_history(db, config, community_ids, params.sampling())
     train_ids, test_ids = split_events(history.events, 0.3)
     requests = pair_requests(history.members, history.events, train_ids + test_ids,
                              params.sampling())  # fmt: skip
     await fetch_activity(db, history, requests)
-    return await asyncio.to_thread(backtest, *history.args(), history.texts,
-                                   params=params)  # fmt: skip
+    report = await asyncio.to_thread(backtest, *history.args(), history.texts,
+                                     params=params)  # fmt: skip
+    # Members' own rankings, over the panel (whose signups were read).
+    members = history.members if history.panel is None else history.panel
+    report["members"] = await asyncio.to_thread(backtest_members, members, history.events,
+                                                history.signups)  # fmt: skip
+    return report
 
 
 async def score_salon(db: async_sessionmaker, config: Config, salon_id: int) -> SalonScores:
