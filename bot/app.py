@@ -28,6 +28,7 @@ import bot.attendance.feedback as feedback
 import bot.campaigns.invitation_buttons as invitations
 import bot.campaigns.invite as invite
 import bot.errors as errors
+import bot.incentives.handlers as incentives
 import bot.members.chats as chats
 import bot.members.start as start
 import bot.privacy.handlers as privacy
@@ -42,6 +43,7 @@ from bot.common.config import Config
 from bot.common.context import BotData, Context
 from bot.common.i18n import translations
 from bot.common.throttle import Throttle, throttle
+from bot.incentives.jobs import leaderboard_job, points_job
 from bot.jobs import (
     campaigns_job,
     feedback_job,
@@ -162,6 +164,8 @@ def register_members(app: Application, config: Config) -> None:
     app.add_handler(CommandHandler("leave", signups.leave_command, filters=private))
     app.add_handler(CommandHandler("mysalons", members.my_salons, filters=private))
     app.add_handler(CommandHandler("privacy", privacy.privacy_command, filters=private))
+    app.add_handler(CommandHandler("me", incentives.me_command, filters=private))
+    app.add_handler(CommandHandler("invitefriend", incentives.invite_friend, filters=private))
     app.add_handler(
         CommandHandler(
             ["events", "join", "leave", "mysalons", "privacy"],
@@ -173,6 +177,7 @@ def register_members(app: Application, config: Config) -> None:
     app.add_handler(CallbackQueryHandler(signups.leave_button, pattern=r"^L:"))
     app.add_handler(CallbackQueryHandler(signups.claim_button, pattern=r"^C:"))
     app.add_handler(CallbackQueryHandler(members.events_order, pattern=r"^EV:"))
+    app.add_handler(CallbackQueryHandler(incentives.leaderboard_button, pattern=r"^PT:"))
     app.add_handler(CallbackQueryHandler(privacy.on_button, pattern=r"^P:"))
     app.add_handler(PollAnswerHandler(feedback.poll_answer))
     app.add_handler(PreCheckoutQueryHandler(payments.pre_checkout))
@@ -184,10 +189,12 @@ def register_members(app: Application, config: Config) -> None:
     app.bot_data.deep_links["j"] = signups.join_deep_link
     app.bot_data.deep_links["events"] = members.events_deep_link
     app.bot_data.deep_links["privacy"] = privacy.privacy_deep_link
+    app.bot_data.deep_links["r"] = incentives.referral_deep_link
 
     tick = config.schedule.tick_seconds
     app.bot_data.dispatcher = Dispatcher(config.messaging)
-    for job in (reminders_job, feedback_job, waitlist_job, refunds_job):
+    for job in (reminders_job, feedback_job, waitlist_job, refunds_job, points_job,
+                leaderboard_job):  # fmt: skip
         app.job_queue.run_repeating(job, interval=tick, first=1.0, name=job.__name__)
     app.job_queue.run_custom(
         nightly_training_job,

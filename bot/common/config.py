@@ -97,12 +97,25 @@ class DatabaseConfig(_Section):
         return value
 
 
+class PointsConfig(_Section):
+    """Points a member earns in the community, per thing (0 turns one off); the leaderboard."""
+
+    attended: int = Field(10, ge=0, le=10_000)  # checked in at a salon
+    feedback: int = Field(3, ge=0, le=10_000)  # rated a salon
+    series: int = Field(20, ge=0, le=10_000)  # attended every salon of a series (a "series:" tag)
+    referral: int = Field(15, ge=0, le=10_000)  # a friend brought with /invitefriend attended
+    # A monthly leaderboard in the group (only members who opted in are listed).
+    leaderboard: bool = False
+    leaderboard_size: int = Field(10, ge=1, le=50)
+
+
 class CommunityConfig(_Section):
     chat_id: int
     title: str = Field(min_length=1, max_length=128)
     timezone: str = "UTC"
     language: Literal["zh", "en"] = "zh"
     organizers: list[int] = []
+    points: PointsConfig = PointsConfig()
 
     @field_validator("timezone")
     @classmethod
