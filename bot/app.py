@@ -29,6 +29,7 @@ import bot.campaigns.invitation_buttons as invitations
 import bot.campaigns.invite as invite
 import bot.errors as errors
 import bot.incentives.handlers as incentives
+import bot.materials.handlers as materials
 import bot.members.chats as chats
 import bot.members.start as start
 import bot.privacy.handlers as privacy
@@ -54,6 +55,7 @@ from bot.jobs import (
     retention_job,
     waitlist_job,
 )
+from bot.materials.jobs import materials_job
 from bot.members.commands import commands_for
 from bot.outbox.dispatcher import DISPATCH_SECONDS, Dispatcher, dispatch_job
 from bot.outbox.leader import leader_job, make_leadership
@@ -137,6 +139,7 @@ def register_organizers(app: Application, config: Config) -> None:
     app.add_handler(CommandHandler("salons", manage.list_salons, filters=private))
     app.add_handler(CommandHandler("here", attendance.here, filters=private))
     app.add_handler(CommandHandler("invite", invite.invite_command, filters=private))
+    app.add_handler(CommandHandler("materials", materials.attach_materials, filters=private))
     app.add_handler(CallbackQueryHandler(invite.on_button, pattern=r"^I:(pv|go|no)(:|$)"))
     app.add_handler(CallbackQueryHandler(invitations.on_button, pattern=r"^I:"))
     app.add_handler(CallbackQueryHandler(manage.on_button, pattern=r"^S:(l|m|pub|drop|x|X)(:|$)"))
@@ -194,7 +197,7 @@ def register_members(app: Application, config: Config) -> None:
     tick = config.schedule.tick_seconds
     app.bot_data.dispatcher = Dispatcher(config.messaging)
     for job in (reminders_job, feedback_job, waitlist_job, refunds_job, points_job,
-                leaderboard_job):  # fmt: skip
+                leaderboard_job, materials_job):  # fmt: skip
         app.job_queue.run_repeating(job, interval=tick, first=1.0, name=job.__name__)
     app.job_queue.run_custom(
         nightly_training_job,

@@ -22,3 +22,4 @@ async def leaderboard_job(context: Context) -> None:
     queued = await queue_leaderboards(context.db, context.config)
     if queued:
         logger.info("leaderboards queued: %d", queued)
+

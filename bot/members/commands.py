@@ -34,6 +34,7 @@ COMMANDS: tuple[Command, ...] = (
         "stats", N_("Figures and charts: /stats [days], or /stats CODE for a salon"), organizer=True
     ),
     Command("export", N_("CSV files of members, salons, signups and campaigns"), organizer=True),
+    Command("materials", N_("Attach slides or a recording: /materials CODE LINK"), organizer=True),
 )
 
 
