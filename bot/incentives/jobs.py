@@ -22,4 +22,3 @@ async def leaderboard_job(context: Context) -> None:
     queued = await queue_leaderboards(context.db, context.config)
     if queued:
         logger.info("leaderboards queued: %d", queued)
-
