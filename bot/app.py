@@ -40,6 +40,7 @@ import bot.seats.handlers as signups
 import bot.seats.payment_handlers as payments
 import bot.stats.handlers as stats
 from bot.activity.buffer import FLUSH_SECONDS, ActivityBuffer
+from bot.api.server import start_api, stop_api
 from bot.common.config import Config
 from bot.common.context import BotData, Context
 from bot.common.i18n import translations
@@ -237,11 +238,15 @@ async def start_services(app: Application) -> None:
     data.dispatcher.fence = data.leader.fence
     await data.leader.start()
     data.charts = ChartPool(config.stats.chart_workers)
+    if config.api.enabled and config.telegram.mode == "webhook":
+        data.api = start_api(data.db, config.api)
     await publish_commands(app)
 
 
 async def stop_services(app: Application) -> None:
     """Finish the sends in flight, release the leader lock, write the activity, close the db."""
+    if app.bot_data.api is not None:
+        await stop_api(app.bot_data.api)
     if app.bot_data.dispatcher is not None:
         await app.bot_data.dispatcher.close()
     if app.bot_data.leader is not None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
@@ -35,6 +35,7 @@ class BotData:
     dispatcher: Dispatcher | None = None
     leader: Leadership | None = None
     charts: ChartPool | None = None
+    api: Any = None  # the recommendation API's HTTP server (webhook mode, [api] enabled)
     # chat id -> (expires at, monotonic seconds; admin user ids)
     admin_cache: dict[int, tuple[float, frozenset[int]]] = field(default_factory=dict)
     # job name -> when the next "database unavailable" warning may be logged (monotonic)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pandas as pd
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.recommendations.texts import reason_line
@@ -94,7 +95,8 @@ class UnknownMember(LookupError):
 async def member_communities(
     user_id: int, community_id: int | None, *, session: AsyncSession
 ) -> list[int]:
-    """The communities to recommend from: the one asked for, else the member's own."""
+    """The communities to recommend from: the one asked for, else the member's own (all of
+    them for a user not seen in a group yet)."""
     if await get_user(user_id, session=session) is None:
         raise UnknownMember(f"unknown user {user_id}")
     if community_id is not None:
@@ -102,8 +104,8 @@ async def member_communities(
             raise UnknownMember(f"unknown community {community_id}")
         return [community_id]
     ids = await list_user_communities(user_id, session=session)
-    if not ids:
-        raise UnknownMember(f"user {user_id} is not a member of any community")
+    if not ids:  # not seen in a group yet: every community, as /events does
+        ids = list(await session.scalars(select(Community.id).order_by(Community.id)))
     return ids
 
 
