@@ -5,13 +5,15 @@ participation model (which scores one salon over all members, and needs a traini
 
     p(salon) = rate * lift(salon) / mean(lift over the listed salons), clipped to [0, 0.95]
     rate     = (joined + K * base_rate) / (eligible past salons + K)   (shrunk to the community)
-    lift     = 1 + 2 * affinity + popularity
+    lift     = 1 + 2 * affinity
 
 `affinity` is the share of the member's tag mentions (over the salons they joined) that the
 salon carries; a member who joined nothing yet is compared with what new members joined
-first (their first salon each). `popularity` is the salon's known signups relative to the
-most popular listed salon. So the mean probability of a member's list is their own
-historical rate, and the order is by fit, then popularity, then date. Nothing here reads
+first (their first salon each). So the mean probability of a member's list is their own
+historical rate, and the order is by fit, then date. How many signed up already is shown as
+a reason where nothing else is known, but does not move a salon up: in the backtest
+(recommender/personal_eval.py) it made members' rankings worse on the Meetup data and
+changed nothing on simulated communities. Nothing here reads
 points or rewards: attendance-derived points are never inputs (they would feed back).
 """
 
@@ -90,7 +92,7 @@ def rank_salons(
     if known_signups is not None:
         counts = known_signups.reindex(candidates["event_id"].to_numpy()).fillna(0).to_numpy(float)
     popularity = counts / counts.max() if counts.max() > 0 else counts
-    lift = 1.0 + 2.0 * fit + popularity
+    lift = 1.0 + 2.0 * fit
     p = np.clip(rate * lift / lift.mean(), 0.0, MAX_PROBABILITY)
     kinds, details = [], []
     for tags, a, n in zip(candidates["tags"], fit, counts, strict=True):

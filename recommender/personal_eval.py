@@ -19,6 +19,9 @@ from recommender import frames
 from recommender.evaluation import split_events
 from recommender.personal import first_joins
 
+# The personal ranking (tag fit, then date), plain date order, other members' signups known.
+SCORES = ("personal", "date_order", "popularity")
+
 
 def _auc(labels: np.ndarray, scores: np.ndarray) -> float:
     """ROC AUC by ranks (ties count one half)."""
@@ -49,11 +52,10 @@ def _fit(pairs: pd.DataFrame, profile: pd.DataFrame, key: str, tags: pd.DataFram
 def member_pairs(
     members: pd.DataFrame, events: pd.DataFrame, signups: pd.DataFrame, test_share: float = 0.3
 ) -> pd.DataFrame:
-    """(user_id, event_id, label, personal, date_order, popularity) for the test salons."""
+    """(user_id, event_id, label, *SCORES) for the test salons each member could join."""
     train_ids, test_ids = split_events(events, test_share)
     test = events[events["event_id"].isin(test_ids)].copy()
-    empty = pd.DataFrame(columns=["user_id", "event_id", "label", "personal", "date_order",
-                                  "popularity"])  # fmt: skip
+    empty = pd.DataFrame(columns=["user_id", "event_id", "label", *SCORES])
     if test.empty:
         return empty
     test["cutoff"] = frames.event_cutoffs(test).to_numpy()
@@ -81,24 +83,28 @@ def member_pairs(
            .rename("n").reset_index())  # fmt: skip
     has_own = pairs["user_id"].isin(own["user_id"])
     fit = _fit(pairs, own, "user_id", tags).where(has_own, _fit(pairs, new, "community_id", tags))
-    known = positive[positive["responded_at"] < now].groupby("event_id").size()
-    counts = known.reindex(pairs["event_id"]).fillna(0.0).to_numpy()
+    # Other members' signups known then (the member's own would give their answer away).
+    early = positive[positive["responded_at"] < now][["event_id", "user_id"]].drop_duplicates()
+    known = early.groupby("event_id").size()
+    own = pairs.merge(early.assign(_own=1.0), on=["event_id", "user_id"], how="left")["_own"]
+    counts = known.reindex(pairs["event_id"]).fillna(0.0).to_numpy() - own.fillna(0.0).to_numpy()
     top = pd.Series(counts).groupby(pairs["user_id"].to_numpy()).transform("max").to_numpy()
     popularity = np.divide(counts, top, out=np.zeros(len(pairs)), where=top > 0)
-    pairs["personal"] = 2.0 * fit.to_numpy() + popularity + 1e-9 * -pairs["starts_at"].rank()
+    soon = 1e-9 * -pairs["starts_at"].rank().to_numpy()  # ties: the sooner first, as /events
+    pairs["personal"] = fit.to_numpy() + soon
     pairs["date_order"] = -pairs["starts_at"].rank().to_numpy()
     pairs["popularity"] = popularity
-    return pairs[["user_id", "event_id", "label", "personal", "date_order", "popularity"]]
+    return pairs[["user_id", "event_id", "label", *SCORES]]
 
 
 def backtest_members(
     members: pd.DataFrame, events: pd.DataFrame, signups: pd.DataFrame, test_share: float = 0.3
 ) -> dict[str, Any]:
-    """Mean per-member AUC of the personal ranking, date order and popularity (JSON-ready)."""
+    """Mean per-member AUC of each of SCORES (JSON-ready)."""
     pairs = member_pairs(members, events, signups, test_share)
     report: dict[str, Any] = {"members": int(pairs["user_id"].nunique()) if len(pairs) else 0,
                               "pairs": len(pairs)}  # fmt: skip
-    for name in ("personal", "date_order", "popularity"):
+    for name in SCORES:
         if not len(pairs):
             report[name] = {"mean_auc": None}
             continue

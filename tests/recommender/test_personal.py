@@ -40,13 +40,13 @@ def test_member_rate_is_shrunk_towards_the_community():
     assert member_rate(0, 0, 0.0) == pytest.approx(0.05)  # unknown rate: the default
 
 
-def test_rank_puts_the_fit_first_then_popularity_then_date():
+def test_rank_puts_the_fit_first_then_the_date_and_popularity_only_explains():
     ranked = rank_salons(_candidates("poetry", "ai;ml", "cooking", "design"),
                          tag_profile(["ai", "ai;ml"]), tag_profile(["poetry"]), 0.2,
                          pd.Series({3: 5.0}))  # fmt: skip
-    assert ranked["event_id"].tolist() == [2, 3, 1, 4]
-    assert ranked["kind"].tolist() == ["tags", "popular", "fallback", "fallback"]
-    assert ranked["detail"].tolist()[:2] == ["ai;ml", "5"]
+    assert ranked["event_id"].tolist() == [2, 1, 3, 4]
+    assert ranked["kind"].tolist() == ["tags", "fallback", "popular", "fallback"]
+    assert ranked["detail"].tolist()[:3] == ["ai;ml", "", "5"]
     assert ranked["probability"].mean() == pytest.approx(0.2)  # the member's own rate
     assert ranked["probability"].max() <= MAX_PROBABILITY
 
