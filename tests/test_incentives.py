@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -10,6 +11,7 @@ from bot.incentives.jobs import leaderboard_job, points_job
 from bot.incentives.service import previous_month, referral_payload, referrer_of
 from storage.models import LeaderboardOptIn, OutboxMessage, PointEntry, Referral, Signup
 from storage.models.salons import GOING
+from storage.privacy import export_user_data
 from storage.types import utcnow
 from storage.users import upsert_membership
 from tests.conftest import make_config, started_app
@@ -155,3 +157,30 @@ async def test_invitefriend_link_and_a_friend_who_comes_credits_the_referrer(app
     await app.process_update(message("/stats", ORGANIZER, bot=app.bot))
     [stats] = fake_request.sent_texts(ORGANIZER["id"])
     assert "Friends brought with /invitefriend: 1; came to a salon: 1." in stats
+
+
+async def test_invitefriend_in_chinese_and_points_in_the_privacy_export(app, db, fake_request):
+    await make_users(db, [ZH_USER])
+    await app.process_update(message("/invitefriend", ZH_USER, bot=app.bot))
+    [text] = fake_request.sent_texts(ZH_USER["id"])
+    assert text.startswith("把这个链接分享给可能喜欢我们沙龙的朋友：")
+    assert f"start={referral_payload(ZH_USER['id'])}" in text and "你将获得 15 分" in text
+    salon = await make_salon(db, starts_in=timedelta(days=-1))
+    await _signup(db, salon, ZH_USER["id"], attended=True)
+    await points_job(job_context(app))
+    async with db.begin() as session:
+        data = await export_user_data(ZH_USER["id"], session=session)
+    assert [(p["kind"], p["points"]) for p in data["points"]] == [("attended", 10)]
+    assert data["referrals"] == [] and data["leaderboard_optins"] == []
+
+
+def test_points_are_never_model_inputs():
+    """Attendance-derived points would reward the model for the incentive: neither the
+    recommender nor the frames it is fed from may read them."""
+    root = Path(__file__).resolve().parent.parent
+    sources = [*root.glob("recommender/**/*.py"), *root.glob("storage/frames*.py")]
+    assert len(sources) > 10
+    for path in sources:
+        text = path.read_text(encoding="utf-8")
+        for name in ("member_points", "PointEntry", "storage.points", "referrals"):
+            assert name not in text, f"{path.name} reads {name}"
