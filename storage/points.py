@@ -8,7 +8,7 @@ attendance, a series attended in full) by an idempotent tick: each earned thing 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import String, and_, cast, delete, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,6 +28,9 @@ from storage.types import utcnow
 from storage.upsert import insert_for
 
 SERIES_PREFIX = "series:"
+# Only salons that started this recently earn points: each tick's work stays bounded, and
+# history imported from before the bot (whose attendance no one checked in) earns none.
+WINDOW = timedelta(days=60)
 
 
 @dataclass(frozen=True)
@@ -48,8 +51,9 @@ def _held(community_id: int):
 
 
 async def _from_signups(
-    community_id: int, kind: str, points: int, prefix: str, condition, at, *, session
-) -> int:
+    community_id: int, kind: str, points: int, prefix: str, condition, at, now: datetime, *,
+    session,
+) -> int:  # fmt: skip
     """Award `points` for every signup matching `condition` (once per signup)."""
     if points <= 0:
         return 0
@@ -65,7 +69,7 @@ async def _from_signups(
             at,
         )
         .join(Salon, Salon.id == Signup.salon_id)
-        .where(*_held(community_id), condition)
+        .where(*_held(community_id), Salon.starts_at >= now - WINDOW, condition)
     )
     stmt = insert(PointEntry).from_select(
         ["source_key", "community_id", "user_id", "kind", "points", "salon_id", "earned_at"], rows
@@ -90,7 +94,8 @@ async def _referrals(community_id: int, points: int, *, session: AsyncSession) -
         .join(Signup, Signup.user_id == Referral.referred_user_id)
         .join(Salon, Salon.id == Signup.salon_id)
         .where(*_held(community_id), Referral.rewarded_at.is_(None), Signup.attended.is_(True),
-               func.coalesce(Signup.checked_in_at, Salon.starts_at) >= Referral.created_at)
+               func.coalesce(Signup.checked_in_at, Salon.starts_at) >= Referral.created_at,
+               Salon.starts_at >= utcnow() - WINDOW)
         .group_by(Referral.referred_user_id, Referral.referrer_user_id)
     )  # fmt: skip
     awarded = 0
@@ -121,7 +126,8 @@ async def _series(community_id: int, points: int, now: datetime, *, session) -> 
     awarded = 0
     for tag, members in series.items():
         ids = [s for s, _at in members]
-        if len(ids) < 2 or max(at for _s, at in members) >= now:
+        last = max(at for _s, at in members)
+        if len(ids) < 2 or last >= now or last < now - WINDOW:
             continue
         complete = await session.scalars(
             select(Signup.user_id)
@@ -146,11 +152,11 @@ async def award_points(
     return {
         ATTENDED: await _from_signups(
             community_id, ATTENDED, rules.attended, "a:", Signup.attended.is_(True),
-            func.coalesce(Signup.checked_in_at, Salon.starts_at), session=session,
+            func.coalesce(Signup.checked_in_at, Salon.starts_at), now, session=session,
         ),
         FEEDBACK: await _from_signups(
             community_id, FEEDBACK, rules.feedback, "f:", Signup.rating.is_not(None),
-            func.coalesce(Signup.rated_at, Salon.starts_at), session=session,
+            func.coalesce(Signup.rated_at, Salon.starts_at), now, session=session,
         ),
         REFERRAL: await _referrals(community_id, rules.referral, session=session),
         SERIES: await _series(community_id, rules.series, now, session=session),

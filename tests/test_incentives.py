@@ -46,6 +46,8 @@ async def test_points_for_check_in_feedback_and_a_whole_series_are_awarded_once(
     await _signup(db, two, EN_USER["id"], attended=True)
     await _signup(db, one, ZH_USER["id"], attended=True)
     await _signup(db, two, ZH_USER["id"], attended=False)  # a no-show earns nothing
+    old = await make_salon(db, starts_in=timedelta(days=-61))  # before the points window
+    await _signup(db, old, ZH_USER["id"], attended=True, rating=5)
     await points_job(job_context(app))
     await points_job(job_context(app))  # idempotent
     points = await _points(db)
