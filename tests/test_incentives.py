@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from bot.incentives.jobs import leaderboard_job, points_job
 from bot.incentives.service import previous_month, referral_payload, referrer_of
+from bot.outbox.dispatcher import send_payload
 from storage.models import LeaderboardOptIn, OutboxMessage, PointEntry, Referral, Signup
 from storage.models.salons import GOING
 from storage.privacy import export_user_data
@@ -124,6 +125,11 @@ async def test_leaderboard_opt_in_by_button_and_the_monthly_post(db_url, db, fak
     text = post.payload["text"]
     assert text.startswith("🏆") and "月最活跃的成员" in text
     assert "🥇 Alice：10 分" in text and "小明" not in text
+    # The dispatcher sends it to the group as stored.
+    async with started_app(_config(db_url, leaderboard=True), fake_request) as app:
+        await send_payload(app.bot, post)
+    [sent] = fake_request.calls_to("sendMessage", chat_id=COMMUNITY_ID)
+    assert sent.params["text"] == text
 
 
 async def test_invitefriend_link_and_a_friend_who_comes_credits_the_referrer(app, db, fake_request):

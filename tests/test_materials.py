@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.materials.jobs import materials_job
+from bot.outbox.dispatcher import send_payload
 from storage.models import OutboxMessage, SalonMaterials, Signup
 from storage.models.salons import DECLINED, GOING, LEFT, WAITLIST
 from tests.salon_helpers import job_context, make_salon, make_users, member
@@ -57,6 +58,9 @@ async def test_materials_go_to_interested_members_who_did_not_come(app, db, fake
         and "下一场相似主题的沙龙：「AI again」" in zh
     )
     assert queued[ZH_USER["id"]].dedupe_key == f"materials:{past.id}:{ZH_USER['id']}"
+    await send_payload(app.bot, queued[EN_USER["id"]])  # as the dispatcher sends it
+    [sent] = fake_request.calls_to("sendMessage", chat_id=EN_USER["id"])
+    assert sent.params["text"] == en["text"] and "reply_markup" in sent.params
 
 
 async def test_nothing_is_sent_before_the_salon_is_over(app, db):

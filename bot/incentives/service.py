@@ -143,7 +143,7 @@ async def queue_leaderboards(
                 continue
             text = leaderboard_text(community.language, since, leaders)
             key = f"leaderboard:{community.chat_id}:{since:%Y-%m}"
-            payload = {"chat_id": community.chat_id, "text": text}
+            payload = {"text": text}
             queued += await enqueue(key, session=session, kind="leaderboard",
                                     chat_id=community.chat_id, payload=payload)  # fmt: skip
     return queued
