@@ -29,6 +29,8 @@ import bot.attendance.feedback as feedback
 import bot.campaigns.invitation_buttons as invitations
 import bot.campaigns.invite as invite
 import bot.errors as errors
+import bot.incentives.handlers as incentives
+import bot.materials.handlers as materials
 import bot.members.chats as chats
 import bot.members.start as start
 import bot.privacy.handlers as privacy
@@ -40,10 +42,12 @@ import bot.seats.payment_handlers as payments
 import bot.stats.handlers as stats
 from bot import callbacks
 from bot.activity.buffer import FLUSH_SECONDS, ActivityBuffer
+from bot.api.server import start_api, stop_api
 from bot.common.config import Config
 from bot.common.context import BotData, Context
 from bot.common.i18n import translations
 from bot.common.throttle import Throttle, throttle
+from bot.incentives.jobs import leaderboard_job, points_job
 from bot.jobs import (
     campaigns_job,
     feedback_job,
@@ -54,6 +58,7 @@ from bot.jobs import (
     retention_job,
     waitlist_job,
 )
+from bot.materials.jobs import materials_job
 from bot.members.commands import commands_for
 from bot.outbox.dispatcher import DISPATCH_SECONDS, Dispatcher, dispatch_job
 from bot.outbox.leader import leader_job, make_leadership
@@ -146,6 +151,7 @@ def register_organizers(app: Application, config: Config) -> None:
     app.add_handler(CommandHandler("salons", manage.list_salons, filters=private))
     app.add_handler(CommandHandler("here", attendance.here, filters=private))
     app.add_handler(CommandHandler("invite", invite.invite_command, filters=private))
+    app.add_handler(CommandHandler("materials", materials.attach_materials, filters=private))
     # Every button's pattern comes from bot.callbacks; the S: catch-all answers the rest.
     for handler, pattern in (
         (invite.on_button, callbacks.pattern(callbacks.INVITE, *invite.ORGANIZER_ACTIONS)),
@@ -177,6 +183,8 @@ def register_members(app: Application, config: Config) -> None:
     app.add_handler(CommandHandler("leave", signups.leave_command, filters=private))
     app.add_handler(CommandHandler("mysalons", members.my_salons, filters=private))
     app.add_handler(CommandHandler("privacy", privacy.privacy_command, filters=private))
+    app.add_handler(CommandHandler("me", incentives.me_command, filters=private))
+    app.add_handler(CommandHandler("invitefriend", incentives.invite_friend, filters=private))
     app.add_handler(
         CommandHandler(
             ["events", "join", "leave", "mysalons", "privacy"],
@@ -188,6 +196,8 @@ def register_members(app: Application, config: Config) -> None:
         (callbacks.JOIN, signups.join_button),
         (callbacks.LEAVE, signups.leave_button),
         (callbacks.CLAIM, signups.claim_button),
+        (callbacks.EVENTS, members.events_order),
+        (callbacks.POINTS, incentives.leaderboard_button),
         (callbacks.PRIVACY, privacy.on_button),
     ):
         app.add_handler(CallbackQueryHandler(handler, pattern=callbacks.pattern(prefix)))
@@ -201,9 +211,11 @@ def register_members(app: Application, config: Config) -> None:
     app.bot_data.deep_links["j"] = signups.join_deep_link
     app.bot_data.deep_links["events"] = members.events_deep_link
     app.bot_data.deep_links["privacy"] = privacy.privacy_deep_link
+    app.bot_data.deep_links["r"] = incentives.referral_deep_link
 
     tick = config.schedule.tick_seconds
-    for job in (reminders_job, feedback_job, waitlist_job, refunds_job):
+    for job in (reminders_job, feedback_job, waitlist_job, refunds_job, points_job,
+                leaderboard_job, materials_job):  # fmt: skip
         app.job_queue.run_repeating(job, interval=tick, first=1.0, name=job.__name__)
     # One nightly run per community, at the cron's hour in that community's timezone.
     for community in config.communities:
@@ -247,12 +259,16 @@ async def start_services(app: Application) -> None:
     await data.leader.start()
     data.charts = ChartPool(config.stats.chart_workers)
     data.started.append("charts")
+    if config.api.enabled and config.telegram.mode == "webhook":
+        data.api = start_api(data.db, config.api)
     await publish_commands(app)
 
 
 async def stop_services(app: Application) -> None:
     """Finish the sends in flight, release the leader lock, write the activity, close the db."""
     data: BotData = app.bot_data
+    if data.api is not None:
+        await stop_api(data.api)
     await data.dispatcher.close()
     # Only what start_services got to (it may have failed half-way, e.g. database down).
     if "leader" in data.started:

@@ -19,6 +19,8 @@ LEAVE = "L"
 CLAIM = "C"
 STATS = "T"
 PRIVACY = "P"
+EVENTS = "EV"  # /events: by date (d) or best fit first (r)
+POINTS = "PT"  # /me: join (1) or leave (0) a community's leaderboard
 
 MAX_BYTES = 64  # Telegram's limit on callback data
 _MAX_INT = 2**63 - 1
@@ -123,3 +125,13 @@ def salon_id_of(data: str | None, prefix: str) -> int | None:
     if parsed is None or parsed.action or len(parsed.numbers) != 1 or parsed.numbers[0] <= 0:
         return None
     return parsed.numbers[0]
+
+
+def events(order: str) -> str:
+    """`EV:d` (by date) or `EV:r` (best fit first): the order of /events."""
+    return build(EVENTS, order)
+
+
+def points(listed: bool, community_id: int) -> str:
+    """`PT:<1|0>:<community>`: list the member on that community's leaderboard, or stop."""
+    return build(POINTS, "", int(listed), community_id)

@@ -26,15 +26,19 @@ from storage.models import (
     Campaign,
     GroupMessage,
     Invitation,
+    LeaderboardOptIn,
     MemberChange,
     MemberScore,
     MemberSegment,
     Membership,
     OutboxMessage,
     Payment,
+    PointEntry,
     Poll,
     Reaction,
+    Referral,
     Salon,
+    SalonMaterials,
     Signup,
     User,
 )
@@ -58,6 +62,10 @@ PERSONAL: tuple[Column, ...] = (
     GroupMessage.__table__.c.user_id,
     Reaction.__table__.c.user_id,
     MemberChange.__table__.c.user_id,
+    PointEntry.__table__.c.user_id,
+    Referral.__table__.c.referred_user_id,
+    Referral.__table__.c.referrer_user_id,
+    LeaderboardOptIn.__table__.c.user_id,
     Membership.__table__.c.user_id,
 )
 # Other people's rows pointing at the person: kept, the link is set to NULL.
@@ -66,6 +74,7 @@ LINKS: tuple[Column, ...] = (
     Reaction.__table__.c.target_user_id,
     Salon.__table__.c.created_by,
     Campaign.__table__.c.created_by,
+    SalonMaterials.__table__.c.added_by,
 )
 # Kept for accounting with the person's id set to NULL (see `_KEEP_UNTIL_REFUNDED`).
 ACCOUNTING: tuple[Column, ...] = (Payment.__table__.c.user_id,)
@@ -182,7 +191,8 @@ async def _select(table: Table, *where, session: AsyncSession, order=None) -> li
 async def export_user_data(user_id: int, *, session: AsyncSession) -> dict:
     """Everything stored about the member, as JSON-ready values (one list per table)."""
     models = (User, Membership, GroupMessage, Reaction, MemberChange, MemberSegment,
-              MemberScore, Poll, Invitation, OutboxMessage)  # fmt: skip
+              MemberScore, Poll, Invitation, OutboxMessage, PointEntry, LeaderboardOptIn,
+              Referral)  # fmt: skip
     t = {m.__tablename__: m.__table__ for m in models}
     users = await _select(t["users"], t["users"].c.id == user_id, session=session)
     data: dict[str, Any] = {
@@ -200,9 +210,17 @@ async def export_user_data(user_id: int, *, session: AsyncSession) -> dict:
         "scores": t["member_scores"],
         "polls": t["polls"],
         "invitations": t["invitations"],
+        "points": t["member_points"],
+        "leaderboard_optins": t["leaderboard_optins"],
     }
     for name, table in by_user.items():
         data[name] = await _select(table, table.c.user_id == user_id, session=session)
+    referrals = t["referrals"]
+    data["referrals"] = await _select(
+        referrals,
+        or_(referrals.c.referrer_user_id == user_id, referrals.c.referred_user_id == user_id),
+        session=session,
+    )
     data["signups"] = await _signups(user_id, session=session)
     data["payments"] = await _payments(user_id, session=session)
     outbox = t["outbox"]

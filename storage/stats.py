@@ -20,6 +20,7 @@ from storage.models import Community, Membership, Salon
 from storage.models.activity import HOURS
 from storage.models.community_daily import activity_community_daily as daily
 from storage.models.salons import SALON_CANCELLED, SALON_DRAFT
+from storage.points import count_referrals
 from storage.revenue import Revenue, get_revenue
 from storage.runs import count_segments
 from storage.stats_salons import (
@@ -67,6 +68,9 @@ class CommunityStats:
     reactions_previous: int = 0
     new_members: int = 0
     departed_members: int = 0
+    # Newcomers who started the bot through a member's /invitefriend link; of them, who came.
+    referrals_started: int = 0
+    referrals_attended: int = 0
     segments: dict[str, int] = field(default_factory=dict)
     daily: list[DayActivity] = field(default_factory=list)
     # Messages by local weekday (0 = Monday) and hour, over the period.
@@ -102,6 +106,8 @@ class CommunityStats:
             "reactions_previous",
             "new_members",
             "departed_members",
+            "referrals_started",
+            "referrals_attended",
         )
         data = {name: getattr(self, name) for name in scalars}
         data.update(
@@ -163,6 +169,9 @@ async def get_community_stats(
     await _members(stats, session=session)
     await _activity(stats, session=session)
     stats.segments = await count_segments(community_id, session=session)
+    stats.referrals_started, stats.referrals_attended = await count_referrals(
+        community_id, session=session
+    )
     since = local_midnight(stats.period_start, stats.timezone)
     salons = await session.scalars(
         select(Salon)

@@ -9,14 +9,32 @@ from sqlalchemy import JSON, BigInteger, Integer, String, Text, cast, func, sele
 from storage.activity import add_activity
 from storage.events import MemberEvent, MessageEvent, ReactionCountEvent, ReactionEvent
 from storage.feedback import add_poll
-from storage.models import Base, Campaign, Invitation, OutboxMessage, Payment, Salon, Signup
+from storage.models import (
+    Base,
+    Campaign,
+    Invitation,
+    LeaderboardOptIn,
+    OutboxMessage,
+    Payment,
+    PointEntry,
+    Referral,
+    Salon,
+    SalonMaterials,
+    Signup,
+)
 from storage.models.campaigns import INV_PENDING
 from storage.models.salons import GOING, WAITLIST
 from storage.outbox import add_outbox_message, enqueue
 from storage.runs import add_run, replace_scores, replace_segments
 from storage.salons import NewSalon, add_salon
 from storage.types import utcnow
-from storage.users import CommunityInfo, UserInfo, mark_started, upsert_communities
+from storage.users import (
+    CommunityInfo,
+    UserInfo,
+    mark_started,
+    upsert_communities,
+    upsert_user,
+)
 from tests.updates import COMMUNITY_ID
 
 # Unlike any other id, counter or timestamp in the seeded rows, so a scan cannot match by chance.
@@ -127,6 +145,15 @@ async def seed_person(db) -> dict[str, int]:
         # A message to the private chat without user_id (chat id == user id).
         await enqueue("notice:person", kind="notice", chat_id=PERSON,
                       payload={"chat_id": PERSON, "text": "hello"}, session=session)  # fmt: skip
+        # Points, a referral each way, a leaderboard opt-in, materials PERSON attached.
+        session.add(PointEntry(source_key="a:person", community_id=COMMUNITY_ID, user_id=PERSON,
+                               kind="attended", points=10, salon_id=past.id))  # fmt: skip
+        session.add(Referral(referred_user_id=PERSON, referrer_user_id=OTHER))
+        session.add(LeaderboardOptIn(community_id=COMMUNITY_ID, user_id=PERSON))
+        session.add(SalonMaterials(salon_id=past.id, url="https://example.org/s", added_by=PERSON))
+        await session.flush()
+        await upsert_user(UserInfo(OTHER + 1, "Third", language_code="en"), session=session)
+        session.add(Referral(referred_user_id=OTHER + 1, referrer_user_id=PERSON))
         return {"salon": salon.id, "past": past.id, "campaign": campaign.id}
 
 

@@ -29,7 +29,8 @@ def test_demo_runs_the_whole_loop_and_narrates_every_step(tmp_path):
         "1. A community and its history", "2. Nightly training", "3. An organizer creates a salon",
         "4. Personal invitations, with a holdout", "5. Members answer",
         "6. A paid salon: a member pays in Telegram Stars", "7. Reminders and the waitlist",
-        "8. Check-in", "9. Feedback", "10. The organizer reads /stats", "Done",
+        "8. Check-in", "9. Feedback", "10. The organizer reads /stats",
+        "11. For members: a personal list, points, a referral, the leaderboard", "Done",
     ):  # fmt: skip
         assert f"━━ {heading}" in transcript
     # training and segments
@@ -59,6 +60,13 @@ def test_demo_runs_the_whole_loop_and_narrates_every_step(tmp_path):
     assert here[1].startswith("🤖 bot → ") and here[2].lstrip(" │").startswith("✅")
     assert "Check-in for “" in transcript
     assert "📊 " in transcript and " votes “" in transcript and "average rating" in transcript
+    # a member's own list, points, the leaderboard opt-in, a referral, the leaderboard
+    members = transcript.split("━━ 11. ", 1)[1]
+    assert "→ bot: /events" in members and "💡 " in members
+    assert "⭐ 13 points" in members or "⭐ 13 分" in members
+    assert "presses [Join the leaderboard of " in members or "presses [加入「" in members
+    assert "start=r_" in members and "→ bot: /start r_" in members
+    assert "🥇 " in members
 
     db_url = f"sqlite+aiosqlite:///{out / 'demo.db'}"
 

@@ -12,6 +12,7 @@ from telegram.error import InvalidToken, NetworkError
 from bot.cli.demo import add_demo_parser
 from bot.cli.imports import add_import_parser
 from bot.cli.models import CliError, add_model_verbs
+from bot.cli.recommend import add_recommend_verb
 from bot.cli.stats import add_stats_verb
 from bot.common.config import Config, ConfigError, load_config
 from bot.common.logs import setup_logging
@@ -89,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_import_parser(verbs, common)
     add_demo_parser(verbs)
     add_stats_verb(verbs, common)
+    add_recommend_verb(verbs, common)
     # The summary names every verb registered above, so a new verb cannot be left out of it.
     parser.description = f"The salonbot command line: {', '.join(verbs.choices)}."
     return parser

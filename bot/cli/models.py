@@ -85,6 +85,13 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     for name, block in rows:
         cells = [block.get(k) for k in ("auc", "average_precision", "precision_at_10", "brier")]
         print(f"{name:18}" + "".join(f"{c:8.3f}" if c is not None else f"{'-':>8}" for c in cells))
+    members = report.get("members")
+    if members:
+        cells = [members[k]["mean_auc"] for k in ("personal", "date_order", "popularity")]
+        print(f"members' own rankings ({members['members']} members): mean AUC "
+              + ", ".join(f"{k} {'-' if c is None else f'{c:.3f}'}"
+                          for k, c in zip(("personal", "date order", "popularity"), cells,
+                                          strict=True)))  # fmt: skip
     return 0
 
 

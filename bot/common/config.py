@@ -20,6 +20,7 @@ from bot.seats.money import CURRENCIES, STARS
 
 TOKEN_ENV = "SALONBOT_TOKEN"
 PROVIDER_TOKEN_ENV = "SALONBOT_PAYMENTS_PROVIDER_TOKEN"
+API_TOKEN_ENV = "SALONBOT_API_TOKEN"
 _TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 LANGUAGES = ("zh", "en")
 
@@ -97,12 +98,25 @@ class DatabaseConfig(_Section):
         return value
 
 
+class PointsConfig(_Section):
+    """Points a member earns in the community, per thing (0 turns one off); the leaderboard."""
+
+    attended: int = Field(10, ge=0, le=10_000)  # checked in at a salon
+    feedback: int = Field(3, ge=0, le=10_000)  # rated a salon
+    series: int = Field(20, ge=0, le=10_000)  # attended every salon of a series (a "series:" tag)
+    referral: int = Field(15, ge=0, le=10_000)  # a friend brought with /invitefriend attended
+    # A monthly leaderboard in the group (only members who opted in are listed).
+    leaderboard: bool = False
+    leaderboard_size: int = Field(10, ge=1, le=50)
+
+
 class CommunityConfig(_Section):
     chat_id: int
     title: str = Field(min_length=1, max_length=128)
     timezone: str = "UTC"
     language: Literal["zh", "en"] = "zh"
     organizers: list[int] = []
+    points: PointsConfig = PointsConfig()
 
     @field_validator("timezone")
     @classmethod
@@ -237,6 +251,23 @@ class LeaderConfig(_Section):
     interval_seconds: float = Field(3.0, ge=1, le=7)
 
 
+class ApiConfig(_Section):
+    """The read-only recommendation API (`GET /recommend_activities?user_id=`), for a
+    community's own website or app; only in webhook mode, off by default."""
+
+    enabled: bool = False
+    listen: str = "127.0.0.1"
+    port: int = Field(8444, ge=1, le=65535)
+    # Clients send `Authorization: Bearer <token>`; SALONBOT_API_TOKEN overrides the file.
+    token: str = Field("", repr=False)
+
+    @model_validator(mode="after")
+    def _token_when_enabled(self) -> ApiConfig:
+        if self.enabled and len(self.token) < 16:
+            raise ValueError("token: at least 16 characters when the API is enabled")
+        return self
+
+
 class LoggingConfig(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -254,6 +285,7 @@ class Config(_Section):
     limits: LimitsConfig = LimitsConfig()
     payments: PaymentsConfig = PaymentsConfig()
     leader: LeaderConfig = LeaderConfig()
+    api: ApiConfig = ApiConfig()
     logging: LoggingConfig = LoggingConfig()
 
     @model_validator(mode="after")
@@ -266,7 +298,8 @@ class Config(_Section):
     @property
     def secrets(self) -> list[str]:
         """Values that must never appear in a log line (the log formatter redacts them)."""
-        return [self.telegram.token, self.telegram.webhook.secret, self.payments.provider_token]
+        return [self.telegram.token, self.telegram.webhook.secret, self.payments.provider_token,
+                self.api.token]  # fmt: skip
 
     def community(self, chat_id: int) -> CommunityConfig | None:
         """The configured community with this chat id, if any."""
@@ -289,7 +322,7 @@ def _describe(error: ValidationError) -> str:
 def _secrets(data: dict) -> list[str]:
     """The token and provider token as given, wherever a typo put them: never echoed back."""
     found = []
-    for section, key in (("telegram", "token"), ("payments", "provider_token")):
+    for section, key in (("telegram", "token"), ("payments", "provider_token"), ("api", "token")):
         value = data.get(section, {}).get(key) if isinstance(data.get(section), dict) else None
         if isinstance(value, str) and value:
             found += [value, value.partition(":")[2]]  # a bot token's secret half too
@@ -306,7 +339,8 @@ def parse_config(data: dict, *, require_token: bool = True, env: dict | None = N
     """Validate a config mapping; the token env var overrides the file."""
     env = os.environ if env is None else env
     for variable, section, key in ((TOKEN_ENV, "telegram", "token"),
-                                   (PROVIDER_TOKEN_ENV, "payments", "provider_token")):  # fmt: skip
+                                   (PROVIDER_TOKEN_ENV, "payments", "provider_token"),
+                                   (API_TOKEN_ENV, "api", "token")):  # fmt: skip
         # A section that is not a table is left as it is, for validation to report.
         if env.get(variable) and isinstance(data.get(section, {}), dict):
             data = {**data, section: {**data.get(section, {}), key: env[variable]}}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
@@ -42,6 +42,7 @@ class BotData:
     leader: Leadership = field(init=False)
     charts: ChartPool = field(init=False)
     started: list[str] = field(default_factory=list)
+    api: Any = None  # the recommendation API's HTTP server (webhook mode, [api] enabled)
     # chat id -> (expires at, monotonic seconds; admin user ids)
     admin_cache: dict[int, tuple[float, frozenset[int]]] = field(default_factory=dict)
     # job name -> when the next "database unavailable" warning may be logged (monotonic)

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from bot.demo.driver import Demo
 from bot.demo.steps_answers import answers_step
 from bot.demo.steps_event import checkin_step, feedback_step, reminders_step
+from bot.demo.steps_members import members_step
 from bot.demo.steps_paid import paid_step
 from bot.demo.steps_salon import community_step, invite_step, salon_step, training_step
 from bot.demo.steps_stats import stats_step
@@ -29,4 +30,5 @@ STEPS: list[Step] = [
     checkin_step,
     feedback_step,
     stats_step,
+    members_step,
 ]

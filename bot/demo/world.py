@@ -144,6 +144,9 @@ timezone = "{TIMEZONE}"
 language = "zh"
 organizers = [{organizer_id}]
 
+[communities.points]
+leaderboard = true
+
 [schedule]
 tick_seconds = 0.5
 

@@ -23,6 +23,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("join", N_("Sign up for a salon: /join CODE")),
     Command("leave", N_("Give up your seat: /leave CODE")),
     Command("mysalons", N_("The salons you signed up for")),
+    Command("me", N_("Your points, streak and the next salon for you")),
+    Command("invitefriend", N_("Your personal link to invite a friend")),
     Command("privacy", N_("Your data: see it, stop tracking or invitations, delete it")),
     Command("here", N_("Check in at a salon with its check-in code")),
     Command("newsalon", N_("Create a salon (step by step, or in one line)"), organizer=True),
@@ -32,6 +34,7 @@ COMMANDS: tuple[Command, ...] = (
         "stats", N_("Figures and charts: /stats [days], or /stats CODE for a salon"), organizer=True
     ),
     Command("export", N_("CSV files of members, salons, signups and campaigns"), organizer=True),
+    Command("materials", N_("Attach slides or a recording: /materials CODE LINK"), organizer=True),
 )
 
 

@@ -36,6 +36,7 @@ from recommender.model import (
     score_event,
 )
 from recommender.pairs import PairSources, Sampling, event_cutoff, pair_requests, pairs_of_events
+from recommender.personal_eval import backtest_members
 from recommender.segmentation import segment_members
 from storage.models.runs import RUN_FAILED, RUN_OK
 from storage.runs import (
@@ -223,7 +224,8 @@ def _evaluation_gap(history: History, past: pd.DataFrame, signups: pd.DataFrame)
 async def evaluate_communities(
     db: async_sessionmaker, config: Config, community_ids: list[int] | None = None
 ) -> dict:
-    """Time-split backtest against baselines on the stored history (communities pooled).
+    """Time-split backtest against baselines on the stored history (communities pooled), and
+    of members' own salon rankings against date order (`members`).
 
     Only salons that have started are used. NotEnoughData says what is missing when there
     is too little history, or when the later salons leave nothing to measure (no signups,
@@ -250,6 +252,10 @@ async def evaluate_communities(
             f"the {report['events']} latest salon(s) had {report['positives']} signups among "
             f"{report['pairs']} members: nothing to tell apart"
         )
+    # Members' own rankings, over the panel (whose signups were read).
+    members = history.members if history.panel is None else history.panel
+    report["members"] = await asyncio.to_thread(backtest_members, members, history.events,
+                                                history.signups)  # fmt: skip
     return report
 
 

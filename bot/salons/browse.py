@@ -8,41 +8,57 @@ from bot import callbacks
 from bot.common.context import Context
 from bot.common.formatting import local_time
 from bot.common.users import PAYLOAD_RE
+from bot.recommendations.service import recommend
+from bot.recommendations.views import events_view
+from bot.salons.access import STALE_BUTTON
 from bot.salons.member_texts import community_zone, salon_details, short_title
 from storage.models.salons import GOING, HELD, OFFERED
-from storage.salons import list_upcoming_salons
 from storage.signups import list_member_signups
 from storage.users import list_user_communities
 
-MAX_LISTED = 15
 
-
-async def show_events(update: Update, context: Context) -> None:
-    """List upcoming salons of the member's communities, each with a Join button."""
-    _ = context.gettext(update)
+async def _events(update: Update, context: Context, by_date: bool):
+    """The /events text and keyboard for this member (None when nothing is on)."""
     language = context.language(update)
     user_id = update.effective_user.id
     async with context.db.begin() as session:
         community_ids = await list_user_communities(user_id, session=session)
         if not community_ids:
             community_ids = [c.chat_id for c in context.config.communities]
-        salons = await list_upcoming_salons(community_ids, session=session)
-    if not salons:
+        items = await recommend(user_id, community_ids, session=session)
+    if not items:
+        return None
+    return events_view(context.config, items, language, by_date)
+
+
+async def show_events(update: Update, context: Context) -> None:
+    """List upcoming salons of the member's communities, best fit first, with Join buttons."""
+    _ = context.gettext(update)
+    view = await _events(update, context, by_date=False)
+    if view is None:
         await update.effective_message.reply_text(
             _("There are no upcoming salons right now. I will let you know when there is one.")
         )
         return
-    blocks = [_("Upcoming salons:")]
-    buttons = []
-    for salon in salons[:MAX_LISTED]:
-        blocks.append(
-            salon_details(context.config, salon, language) + f"\n/join {salon.short_code}"
+    await update.effective_message.reply_text(view[0], reply_markup=view[1])
+
+
+async def events_order(update: Update, context: Context) -> None:
+    """The `EV:d` / `EV:r` button under /events: the same list by date, or best fit first."""
+    _ = context.gettext(update)
+    query = update.callback_query
+    parsed = callbacks.parse(query.data, callbacks.EVENTS)
+    if parsed is None or parsed.action not in ("d", "r") or parsed.numbers or not query.message:
+        await query.answer(_(STALE_BUTTON), show_alert=True)
+        return
+    view = await _events(update, context, by_date=parsed.action == "d")
+    await query.answer()
+    if view is None:
+        await query.edit_message_text(
+            _("There are no upcoming salons right now. I will let you know when there is one.")
         )
-        label = _("Join: {title}").format(title=short_title(salon))
-        buttons.append([InlineKeyboardButton(label, callback_data=callbacks.join(salon.id))])
-    await update.effective_message.reply_text(
-        "\n\n".join(blocks), reply_markup=InlineKeyboardMarkup(buttons)
-    )
+        return
+    await query.edit_message_text(view[0], reply_markup=view[1])
 
 
 async def events_deep_link(update: Update, context: Context, _rest: str) -> None:

@@ -62,6 +62,12 @@ def community_text(stats: CommunityStats, language: str) -> str:
         ),
         _("New members: {new}; left: {left}.").format(new=s.new_members, left=s.departed_members),
     ]
+    if s.referrals_started:
+        lines.append(
+            _("Friends brought with /invitefriend: {started}; came to a salon: {came}.").format(
+                started=s.referrals_started, came=s.referrals_attended
+            )
+        )
     if s.segments:
         parts = [
             f"{segment_label(n, _)} {c}" for n, c in sorted(s.segments.items(), key=lambda i: -i[1])

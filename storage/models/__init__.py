@@ -14,6 +14,7 @@ from storage.models.core import DM_BLOCKED, DM_REACHABLE, DM_UNKNOWN, Community,
 from storage.models.counts import CommunityCounts
 from storage.models.outbox import OutboxMessage
 from storage.models.payments import Payment
+from storage.models.points import LeaderboardOptIn, PointEntry, Referral, SalonMaterials
 from storage.models.polls import Poll
 from storage.models.runs import MemberScore, MemberSegment, ModelRun
 from storage.models.salons import Salon, Signup
@@ -31,16 +32,20 @@ __all__ = [
     "CommunityCounts",
     "CommunityDay",
     "Invitation",
+    "LeaderboardOptIn",
     "MemberScore",
     "MemberSegment",
     "Membership",
     "ModelRun",
     "OutboxMessage",
     "Payment",
+    "PointEntry",
     "Poll",
     "ReactionCount",
+    "Referral",
     "Reaction",
     "Salon",
+    "SalonMaterials",
     "Signup",
     "User",
 ]
