@@ -55,6 +55,7 @@ from bot.jobs import (
 from bot.members.commands import commands_for
 from bot.outbox.dispatcher import DISPATCH_SECONDS, Dispatcher, dispatch_job
 from bot.outbox.leader import leader_job, make_leadership
+from bot.outbox.render import make_renderer
 from bot.salons.access import stale_button
 from bot.seats.refund_job import refunds_job
 from bot.stats.chart_pool import ChartPool
@@ -185,7 +186,7 @@ def register_members(app: Application, config: Config) -> None:
     app.bot_data.deep_links["privacy"] = privacy.privacy_deep_link
 
     tick = config.schedule.tick_seconds
-    app.bot_data.dispatcher = Dispatcher(config.messaging)
+    app.bot_data.dispatcher = Dispatcher(config.messaging, render=make_renderer(config))
     for job in (reminders_job, feedback_job, waitlist_job, refunds_job):
         app.job_queue.run_repeating(job, interval=tick, first=1.0, name=job.__name__)
     app.job_queue.run_custom(

@@ -103,6 +103,12 @@ class CommunityConfig(_Section):
     timezone: str = "UTC"
     language: Literal["zh", "en"] = "zh"
     organizers: list[int] = []
+    # Map links under an address (bot/common/maps.py): auto = Amap in Chinese, else OSM.
+    map_provider: Literal["auto", "amap", "baidu", "osm", "google", "none"] = "auto"
+    # The organizers' digest of signups, leaves, waitlist moves and payments
+    # (bot/salons/digest.py): after each one, hourly, daily (at digest_hour local time), off.
+    digest: Literal["each", "hourly", "daily", "off"] = "daily"
+    digest_hour: int = Field(9, ge=0, le=23)
 
     @field_validator("timezone")
     @classmethod

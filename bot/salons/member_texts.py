@@ -9,6 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.common.config import Config
 from bot.common.formatting import local_time
 from bot.common.i18n import pick_language, translations
+from bot.common.maps import place_lines
 from bot.seats.money import format_amount
 from storage.models import Salon
 
@@ -25,6 +26,12 @@ def community_zone(config: Config, salon: Salon) -> tuple[str, str]:
 def member_language(config: Config, salon: Salon, language_code: str | None) -> str:
     """The language to write to a member in about this salon."""
     return pick_language(language_code, community_zone(config, salon)[1])
+
+
+def place(config: Config, salon: Salon, language: str) -> list[str]:
+    """The place line, and a map link under an address (the community's map provider)."""
+    community = config.community(salon.community_id)
+    return place_lines(salon.location, language, community.map_provider if community else "auto")
 
 
 def when(config: Config, salon: Salon, language: str) -> str:
@@ -46,9 +53,7 @@ def seats_text(salon: Salon, language: str) -> str:
 def salon_details(config: Config, salon: Salon, language: str) -> str:
     """Title, local time, location and seats, one per line."""
     title = f"「{salon.title}」" if language == "zh" else f"«{salon.title}»"
-    lines = [title, "🕒 " + when(config, salon, language)]
-    if salon.location:
-        lines.append("📍 " + salon.location)
+    lines = [title, "🕒 " + when(config, salon, language), *place(config, salon, language)]
     lines.append("🪑 " + seats_text(salon, language))
     if salon.price_amount > 0:
         lines.append("💰 " + format_amount(salon.price_amount, salon.currency))
@@ -80,7 +85,7 @@ def reminder_payload(config: Config, salon: Salon, language: str, hours: float) 
         "so someone on the waitlist gets your seat."
     ).format(title=salon.title, time=when(config, salon, language))
     if salon.location:
-        text += "\n📍 " + salon.location
+        text += "\n" + "\n".join(place(config, salon, language))
     keyboard = one_button(_("I can't come"), f"L:{salon.id}")
     return {"text": text, "reply_markup": keyboard.to_dict()}
 

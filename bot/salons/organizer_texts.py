@@ -9,6 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.common.config import CommunityConfig
 from bot.common.formatting import local_time
 from bot.common.i18n import translations
+from bot.common.maps import place_lines
 from bot.seats.money import format_amount
 from storage.models import Salon
 from storage.models.salons import SALON_CANCELLED, SALON_DRAFT
@@ -35,8 +36,7 @@ def salon_details(salon: Salon, community: CommunityConfig, language: str) -> st
     """Title, time, place, seats, tags, deadline and description, one per line."""
     _ = translations(language).gettext
     lines = [salon.title, f"🕒 {when_text(salon, community, language)}"]
-    if salon.location:
-        lines.append(f"📍 {salon.location}")
+    lines += place_lines(salon.location, language, community.map_provider)
     if salon.capacity:
         lines.append("👥 " + _("{going}/{capacity} seats taken").format(
             going=salon.going_count, capacity=salon.capacity))  # fmt: skip

@@ -48,6 +48,9 @@ class Salon(Base):
     status: Mapped[str] = mapped_column(String(16), default=SALON_PUBLISHED)
     created_by: Mapped[int | None]
     announcement_message_id: Mapped[int | None]
+    # Raised by every change members must hear about (time, place, cancellation): the .ics
+    # SEQUENCE, so calendars update the entry instead of adding one.
+    sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
