@@ -48,6 +48,7 @@ from bot.jobs import (
     flush_activity_job,
     mark_no_shows_job,
     nightly_training_job,
+    organizers_job,
     reminders_job,
     retention_job,
     waitlist_job,
@@ -152,6 +153,9 @@ def register_organizers(app: Application, config: Config) -> None:
     )
     app.job_queue.run_repeating(
         campaigns_job, interval=config.schedule.tick_seconds, first=1.0, name="campaigns_job"
+    )
+    app.job_queue.run_repeating(
+        organizers_job, interval=config.schedule.tick_seconds, first=1.0, name="organizers_job"
     )
 
 

@@ -19,6 +19,7 @@ from bot.outbox.notices import (
     queue_reminder,
     queue_unpaid,
 )
+from bot.salons.digest import tell_organizers
 from storage.attendance import mark_no_shows
 from storage.holds import expire_holds
 from storage.retention import purge_expired_activity
@@ -127,3 +128,10 @@ async def campaigns_job(context: Context) -> None:
     await measure_campaigns(context.db)
     if started or queued:
         logger.info("campaigns: %d started automatically, %d invitations queued", started, queued)
+
+
+async def organizers_job(context: Context) -> None:
+    """Queue the organizers' immediate notes and the digests that are due."""
+    queued = await tell_organizers(context.db, context.config)
+    if queued:
+        logger.info("organizer notes and digests: %d queued", queued)

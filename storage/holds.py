@@ -15,6 +15,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Payment, Salon, Signup
+from storage.models.digest import PAID as PAID_SEAT
 from storage.models.payments import (
     PAID,
     R_ALREADY_PAID,
@@ -32,7 +33,6 @@ from storage.models.salons import (
     SALON_PUBLISHED,
     WAITLIST,
 )
-from storage.models.digest import PAID as PAID_SEAT
 from storage.payments import start_refund
 from storage.salon_activity import add_activity
 from storage.signups import get_signup, lock_salon

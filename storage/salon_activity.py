@@ -50,6 +50,7 @@ class ActivityRow:
 
     id: int
     salon_id: int
+    community_id: int
     salon_title: str
     created_by: int | None
     kind: str
@@ -63,7 +64,7 @@ async def list_unreported(
     *, session: AsyncSession, urgent: bool, community_id: int | None = None,
     before: datetime | None = None, limit: int = 500,
 ) -> list[ActivityRow]:  # fmt: skip
-    """Unreported rows, oldest first: the urgent kinds, or the digest's (created before `before`)."""
+    """Unreported rows, oldest first: the urgent kinds, or the digest kinds before `before`."""
     query = (
         select(SalonActivity, Salon.title, Salon.created_by, User.first_name, User.username)
         .join(Salon, Salon.id == SalonActivity.salon_id)
@@ -78,9 +79,18 @@ async def list_unreported(
         query = query.where(SalonActivity.created_at < before)
     rows = await session.execute(query.order_by(SalonActivity.id).limit(limit))
     return [
-        ActivityRow(a.id, a.salon_id, title, created_by, a.kind, a.user_id,
-                    first or (f"@{username}" if username else str(a.user_id or "")),
-                    a.detail, a.created_at)  # fmt: skip
+        ActivityRow(
+            a.id,
+            a.salon_id,
+            a.community_id,
+            title,
+            created_by,
+            a.kind,
+            a.user_id,
+            first or (f"@{username}" if username else str(a.user_id or "")),
+            a.detail,
+            a.created_at,
+        )  # fmt: skip
         for a, title, created_by, first, username in rows
     ]
 

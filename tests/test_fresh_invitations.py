@@ -83,9 +83,7 @@ async def test_an_invitation_sent_after_an_edit_carries_the_new_time_place_and_s
 
 
 @pytest.mark.parametrize("why", ["full", "cancelled", "deadline", "started"])
-async def test_pending_invitations_are_withdrawn_when_the_salon_closes(
-    app, fake_request, db, why
-):
+async def test_pending_invitations_are_withdrawn_when_the_salon_closes(app, fake_request, db, why):
     salon, queued = await _queue_invitations(app, fake_request, db)
     change = {
         "full": {"going_count": 10},

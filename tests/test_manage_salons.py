@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import update
 
 from bot.outbox.dispatcher import dispatch_once
-from tests.conftest import make_config, started_app
 from storage.models import Signup
 from storage.models.outbox import CANCELLED, PENDING, SENT
 from storage.models.salons import (
@@ -21,6 +20,7 @@ from storage.models.salons import (
     WAITLIST,
 )
 from storage.outbox import enqueue
+from tests.conftest import make_config, started_app
 from tests.organizer import (
     ZH_ORGANIZER,
     alerts,
@@ -263,7 +263,9 @@ async def test_moving_a_salon_cancels_reminders_queued_for_the_old_time(app, db)
     assert statuses[f"reminder:{salon.id}:1001:24:0"] == CANCELLED
 
 
-async def test_new_place_reaches_members_with_a_map_link_and_updated_calendar(app, fake_request, db):
+async def test_new_place_reaches_members_with_a_map_link_and_updated_calendar(
+    app, fake_request, db
+):
     salon = await signed_up_salon(db)
     await press(app, f"S:el:{salon.id}")
     await say(app, "Café Lumen, 12 Rue de Rivoli")

@@ -44,9 +44,9 @@ from storage.outbox import (
     count_due,
     mark_failed,
     mark_retry,
-    mark_withdrawn,
     mark_sent,
     mark_unknown,
+    mark_withdrawn,
 )
 from storage.types import utcnow
 from storage.users import mark_unreachable
