@@ -35,6 +35,7 @@ from storage.models import (
     Poll,
     Reaction,
     Salon,
+    SalonActivity,
     Signup,
     User,
 )
@@ -52,6 +53,7 @@ PERSONAL: tuple[Column, ...] = (
     OutboxMessage.__table__.c.user_id,
     OutboxMessage.__table__.c.chat_id,  # their private chat (user id == private chat id)
     Poll.__table__.c.user_id,
+    SalonActivity.__table__.c.user_id,  # what organizers were told (a comment, a signup)
     MemberScore.__table__.c.user_id,
     MemberSegment.__table__.c.user_id,
     activity_daily.c.user_id,
@@ -182,7 +184,7 @@ async def _select(table: Table, *where, session: AsyncSession, order=None) -> li
 async def export_user_data(user_id: int, *, session: AsyncSession) -> dict:
     """Everything stored about the member, as JSON-ready values (one list per table)."""
     models = (User, Membership, GroupMessage, Reaction, MemberChange, MemberSegment,
-              MemberScore, Poll, Invitation, OutboxMessage)  # fmt: skip
+              MemberScore, Poll, Invitation, OutboxMessage, SalonActivity)  # fmt: skip
     t = {m.__tablename__: m.__table__ for m in models}
     users = await _select(t["users"], t["users"].c.id == user_id, session=session)
     data: dict[str, Any] = {
@@ -200,6 +202,7 @@ async def export_user_data(user_id: int, *, session: AsyncSession) -> dict:
         "scores": t["member_scores"],
         "polls": t["polls"],
         "invitations": t["invitations"],
+        "salon_activity": t["salon_activity"],
     }
     for name, table in by_user.items():
         data[name] = await _select(table, table.c.user_id == user_id, session=session)

@@ -31,8 +31,8 @@ def _config(db_url, digest="each", **community):
 
 async def _organizer(db, user=ORGANIZER):
     async with db.begin() as session:
-        await upsert_user(UserInfo(user["id"], user["first_name"],
-                                   language_code=user["language_code"]), session=session)  # fmt: skip
+        info = UserInfo(user["id"], user["first_name"], language_code=user["language_code"])
+        await upsert_user(info, session=session)
 
 
 async def _digests(db) -> list[OutboxMessage]:
@@ -83,7 +83,8 @@ async def test_each_signup_digest_and_a_full_note_in_the_organizers_language(
         )
     else:
         assert note.payload["text"].startswith("🈵 「读书夜」已满")
-        assert digest.payload["text"].startswith("📰 你在读书会的沙龙有这些新动态：\n\n「读书夜」\n")
+        text = digest.payload["text"]
+        assert text.startswith("📰 你在读书会的沙龙有这些新动态：\n\n「读书夜」\n")
         assert "🙋 报名（2）：Alice、小明" in digest.payload["text"]
         assert "👋 退出（1）：Alice" in digest.payload["text"]
 
