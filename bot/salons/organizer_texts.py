@@ -137,14 +137,19 @@ def menu_markup(salon: Salon, language: str, *, past: bool) -> InlineKeyboardMar
         [button("💰 " + _("Edit price"), "ep")],
     ]
     people = [button("📋 " + _("Attendees"), "a"), button("✅ " + _("Check in"), "k")]
+    # The attendees' CSV and "Message attendees" (bot/salons/roster.py, broadcast.py).
+    csv_button = InlineKeyboardButton(
+        "📄 " + _("Attendee list (CSV)"), callback_data=f"O:csv:{sid}"
+    )
+    message = InlineKeyboardButton("✉️ " + _("Message attendees"), callback_data=f"O:msg:{sid}")
     rows: list[list[InlineKeyboardButton]] = []
     if salon.status == SALON_DRAFT:
         rows = [*preview_markup(salon, language).inline_keyboard, *edits]
     elif salon.status == SALON_CANCELLED:
-        rows = [people[:1]]
+        rows = [people[:1], [csv_button]]
     elif past:
-        rows = [people]
+        rows = [people, [csv_button, message]]
     else:
-        rows = [*edits, people, [button("❌ " + _("Cancel salon"), "x")]]
+        rows = [*edits, people, [csv_button, message], [button("❌ " + _("Cancel salon"), "x")]]
     rows.append([InlineKeyboardButton("« " + _("All my salons"), callback_data="S:l")])
     return InlineKeyboardMarkup(rows)
