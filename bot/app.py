@@ -33,6 +33,7 @@ import bot.members.start as start
 import bot.privacy.handlers as privacy
 import bot.salons.broadcast as broadcast
 import bot.salons.browse as members
+import bot.salons.co_organizers as co_organizers
 import bot.salons.create as newsalon
 import bot.salons.manage as manage
 import bot.salons.roster as roster
@@ -145,10 +146,13 @@ def register_organizers(app: Application, config: Config) -> None:
     app.add_handler(CallbackQueryHandler(attendance.on_button, pattern=r"^S:(a|k|t):"))
     app.add_handler(CallbackQueryHandler(stale_button, pattern=r"^S:"))
     # A salon's attendees: the CSV list, "Message attendees" (its text is a reply, group 2).
+    # Co-organizers: named in a reply too (group 3).
     app.add_handler(CallbackQueryHandler(roster.on_button, pattern=r"^O:csv:"))
+    app.add_handler(CallbackQueryHandler(co_organizers.on_button, pattern=r"^O:(co|rm):"))
     app.add_handler(CallbackQueryHandler(broadcast.on_button, pattern=r"^O:"))
     draft = private & filters.REPLY & filters.TEXT & ~filters.COMMAND
     app.add_handler(MessageHandler(draft, broadcast.draft_message), group=2)
+    app.add_handler(MessageHandler(draft, co_organizers.name_co_organizer), group=3)
     app.add_handler(CommandHandler("stats", stats.stats_command, filters=private))
     app.add_handler(CommandHandler("export", stats.export_command, filters=private))
     app.add_handler(CommandHandler(["stats", "export"], stats.group_stats,

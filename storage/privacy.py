@@ -36,6 +36,7 @@ from storage.models import (
     Reaction,
     Salon,
     SalonActivity,
+    SalonOrganizer,
     Signup,
     User,
 )
@@ -54,6 +55,7 @@ PERSONAL: tuple[Column, ...] = (
     OutboxMessage.__table__.c.chat_id,  # their private chat (user id == private chat id)
     Poll.__table__.c.user_id,
     SalonActivity.__table__.c.user_id,  # what organizers were told (a comment, a signup)
+    SalonOrganizer.__table__.c.user_id,
     MemberScore.__table__.c.user_id,
     MemberSegment.__table__.c.user_id,
     activity_daily.c.user_id,
@@ -68,6 +70,7 @@ LINKS: tuple[Column, ...] = (
     Reaction.__table__.c.target_user_id,
     Salon.__table__.c.created_by,
     Campaign.__table__.c.created_by,
+    SalonOrganizer.__table__.c.added_by,
 )
 # Kept for accounting with the person's id set to NULL (see `_KEEP_UNTIL_REFUNDED`).
 ACCOUNTING: tuple[Column, ...] = (Payment.__table__.c.user_id,)

@@ -9,7 +9,16 @@ from sqlalchemy import JSON, BigInteger, Integer, String, Text, cast, func, sele
 from storage.activity import add_activity
 from storage.events import MemberEvent, MessageEvent, ReactionCountEvent, ReactionEvent
 from storage.feedback import add_poll
-from storage.models import Base, Campaign, Invitation, OutboxMessage, Payment, Salon, Signup
+from storage.models import (
+    Base,
+    Campaign,
+    Invitation,
+    OutboxMessage,
+    Payment,
+    Salon,
+    SalonOrganizer,
+    Signup,
+)
 from storage.models.campaigns import INV_PENDING
 from storage.models.salons import GOING, WAITLIST
 from storage.outbox import add_outbox_message, enqueue
@@ -103,6 +112,9 @@ async def seed_person(db) -> dict[str, int]:
                            comment="loved it " + PERSON_NAME, rated_at=now))  # fmt: skip
         await session.flush()
         await add_poll("poll-person", session=session, salon_id=past.id, user_id=PERSON)
+        # PERSON co-organizes the salon, and named OTHER too (that link is set to NULL).
+        session.add(SalonOrganizer(salon_id=salon.id, user_id=PERSON, added_by=OTHER))
+        session.add(SalonOrganizer(salon_id=salon.id, user_id=OTHER, added_by=PERSON))
         # What the organizers were told: their comment (deleted with them).
         await add_salon_activity(past, "comment", session=session, user_id=PERSON,
                                  detail="5|loved it " + PERSON_NAME)  # fmt: skip

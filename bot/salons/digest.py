@@ -11,6 +11,7 @@ is idempotent (rows are marked reported in the transaction that queues their mes
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -18,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.common.config import CommunityConfig, Config
 from bot.common.i18n import N_, pick_language, translations
 from bot.seats.money import format_amount
+from storage.co_organizers import list_co_organizers
 from storage.models.digest import FULL, JOINED, LEFT, MOVED_UP, PAID, WAITLISTED
 from storage.outbox import enqueue
 from storage.salon_activity import ActivityRow, list_unreported, mark_reported
@@ -48,12 +50,24 @@ def digest_boundary(community: CommunityConfig, now: datetime) -> datetime | Non
     return at if at <= local else at - timedelta(days=1)
 
 
-def recipients(config: Config, community: CommunityConfig, created_by: int | None) -> list[int]:
-    """Who hears about a salon: the community's organizers and the salon's author."""
+def recipients(
+    community: CommunityConfig, created_by: int | None, co_organizers: Sequence[int] = ()
+) -> list[int]:
+    """Who hears about a salon: the community's organizers, its author, its co-organizers."""
     ids = list(community.organizers)
-    if created_by is not None and created_by not in ids:
-        ids.append(created_by)
+    for user_id in (created_by, *co_organizers):
+        if user_id is not None and user_id not in ids:
+            ids.append(user_id)
     return ids
+
+
+async def _co_organizers(rows: list[ActivityRow], session: AsyncSession) -> dict[int, list[int]]:
+    found = {}
+    for salon_id in {r.salon_id for r in rows}:
+        found[salon_id] = [
+            uid for uid, _name in await list_co_organizers(salon_id, session=session)
+        ]
+    return found
 
 
 def _quoted(title: str, language: str) -> str:
@@ -116,11 +130,12 @@ async def _queue(key: str, organizer: int, text: str, salon_id: int | None, sess
 async def queue_notes(config: Config, *, session: AsyncSession) -> int:
     """Queue a note per urgent row (a salon filled, a comment) to its organizers."""
     rows = await list_unreported(session=session, urgent=True)
+    co = await _co_organizers(rows, session)
     queued = 0
     for row in rows:
         community = config.community(row.community_id)
         if community is not None:
-            for organizer in recipients(config, community, row.created_by):
+            for organizer in recipients(community, row.created_by, co[row.salon_id]):
                 language = await _language(config, community, organizer, session)
                 queued += await _queue(f"note:{row.id}:{organizer}", organizer,
                                        note_text(row, language), row.salon_id, session)  # fmt: skip
@@ -139,9 +154,10 @@ async def queue_digest(
                                  before=before)  # fmt: skip
     if not rows:
         return 0
+    co = await _co_organizers(rows, session)
     per_organizer: dict[int, list[ActivityRow]] = defaultdict(list)
     for row in rows:
-        for organizer in recipients(config, community, row.created_by):
+        for organizer in recipients(community, row.created_by, co[row.salon_id]):
             per_organizer[organizer].append(row)
     queued = 0
     for organizer, theirs in per_organizer.items():

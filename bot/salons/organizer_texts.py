@@ -142,14 +142,16 @@ def menu_markup(salon: Salon, language: str, *, past: bool) -> InlineKeyboardMar
         "📄 " + _("Attendee list (CSV)"), callback_data=f"O:csv:{sid}"
     )
     message = InlineKeyboardButton("✉️ " + _("Message attendees"), callback_data=f"O:msg:{sid}")
+    co = [InlineKeyboardButton("🤝 " + _("Co-organizers"), callback_data=f"O:co:{sid}")]
     rows: list[list[InlineKeyboardButton]] = []
     if salon.status == SALON_DRAFT:
-        rows = [*preview_markup(salon, language).inline_keyboard, *edits]
+        rows = [*preview_markup(salon, language).inline_keyboard, *edits, co]
     elif salon.status == SALON_CANCELLED:
         rows = [people[:1], [csv_button]]
     elif past:
         rows = [people, [csv_button, message]]
     else:
-        rows = [*edits, people, [csv_button, message], [button("❌ " + _("Cancel salon"), "x")]]
+        rows = [*edits, people, [csv_button, message], co,
+                [button("❌ " + _("Cancel salon"), "x")]]  # fmt: skip
     rows.append([InlineKeyboardButton("« " + _("All my salons"), callback_data="S:l")])
     return InlineKeyboardMarkup(rows)

@@ -12,7 +12,7 @@ from storage.models.campaigns import Campaign, Invitation
 from storage.models.community_daily import CommunityDay
 from storage.models.core import DM_BLOCKED, DM_REACHABLE, DM_UNKNOWN, Community, Membership, User
 from storage.models.counts import CommunityCounts
-from storage.models.digest import SalonActivity
+from storage.models.digest import SalonActivity, SalonOrganizer
 from storage.models.outbox import OutboxMessage
 from storage.models.payments import Payment
 from storage.models.polls import Poll
@@ -43,6 +43,7 @@ __all__ = [
     "Reaction",
     "Salon",
     "SalonActivity",
+    "SalonOrganizer",
     "Signup",
     "User",
 ]

@@ -1,4 +1,4 @@
-"""What happened to a salon, for its organizers: the rows their digest and notes are made of."""
+"""A salon's organizers: what happened to it (their digest and notes), and its co-organizers."""
 
 from __future__ import annotations
 
@@ -31,3 +31,18 @@ class SalonActivity(Base):
     detail: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     reported_at: Mapped[datetime | None]
+
+
+class SalonOrganizer(Base):
+    """A co-organizer: a member a community organizer named to manage this one salon."""
+
+    __tablename__ = "salon_organizers"
+
+    salon_id: Mapped[int] = mapped_column(
+        BigIntPK, ForeignKey("salons.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    added_by: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

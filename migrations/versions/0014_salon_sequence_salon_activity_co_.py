@@ -1,8 +1,8 @@
-"""salon sequence and salon activity
+"""salon sequence, salon activity, co-organizers
 
 Revision ID: 0014
 Revises: 0010
-Create Date: 2026-12-04 14:47:25.893605
+Create Date: 2026-12-04 15:10:17.117572
 """
 from collections.abc import Sequence
 
@@ -35,6 +35,18 @@ def upgrade() -> None:
     with op.batch_alter_table('salon_activity', schema=None) as batch_op:
         batch_op.create_index('ix_salon_activity_unreported', ['reported_at', 'community_id'], unique=False)
 
+    op.create_table('salon_organizers',
+    sa.Column('salon_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('user_id', sa.BigInteger(), nullable=False),
+    sa.Column('added_by', sa.BigInteger(), nullable=True),
+    sa.Column('created_at', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['salon_id'], ['salons.id'], name=op.f('fk_salon_organizers_salon_id_salons'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_salon_organizers_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('salon_id', 'user_id', name=op.f('pk_salon_organizers'))
+    )
+    with op.batch_alter_table('salon_organizers', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_salon_organizers_user_id'), ['user_id'], unique=False)
+
     with op.batch_alter_table('salons', schema=None) as batch_op:
         batch_op.add_column(sa.Column('sequence', sa.Integer(), server_default='0', nullable=False))
 
@@ -46,6 +58,10 @@ def downgrade() -> None:
     with op.batch_alter_table('salons', schema=None) as batch_op:
         batch_op.drop_column('sequence')
 
+    with op.batch_alter_table('salon_organizers', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_salon_organizers_user_id'))
+
+    op.drop_table('salon_organizers')
     with op.batch_alter_table('salon_activity', schema=None) as batch_op:
         batch_op.drop_index('ix_salon_activity_unreported')
 
