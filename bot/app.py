@@ -37,6 +37,7 @@ import bot.salons.co_organizers as co_organizers
 import bot.salons.create as newsalon
 import bot.salons.manage as manage
 import bot.salons.roster as roster
+import bot.salons.series as series
 import bot.seats.handlers as signups
 import bot.seats.payment_handlers as payments
 import bot.stats.handlers as stats
@@ -54,6 +55,7 @@ from bot.jobs import (
     organizers_job,
     reminders_job,
     retention_job,
+    series_job,
     waitlist_job,
 )
 from bot.members.commands import commands_for
@@ -149,6 +151,8 @@ def register_organizers(app: Application, config: Config) -> None:
     # Co-organizers: named in a reply too (group 3).
     app.add_handler(CallbackQueryHandler(roster.on_button, pattern=r"^O:csv:"))
     app.add_handler(CallbackQueryHandler(co_organizers.on_button, pattern=r"^O:(co|rm):"))
+    app.add_handler(CommandHandler("series", series.series_command, filters=private))
+    app.add_handler(CallbackQueryHandler(series.on_button, pattern=r"^O:ss:"))
     app.add_handler(CallbackQueryHandler(broadcast.on_button, pattern=r"^O:"))
     draft = private & filters.REPLY & filters.TEXT & ~filters.COMMAND
     app.add_handler(MessageHandler(draft, broadcast.draft_message), group=2)
@@ -167,6 +171,9 @@ def register_organizers(app: Application, config: Config) -> None:
     )
     app.job_queue.run_repeating(
         organizers_job, interval=config.schedule.tick_seconds, first=1.0, name="organizers_job"
+    )
+    app.job_queue.run_repeating(
+        series_job, interval=config.schedule.tick_seconds, first=1.0, name="series_job"
     )
 
 

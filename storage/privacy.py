@@ -37,6 +37,7 @@ from storage.models import (
     Salon,
     SalonActivity,
     SalonOrganizer,
+    SalonSeries,
     Signup,
     User,
 )
@@ -71,6 +72,7 @@ LINKS: tuple[Column, ...] = (
     Salon.__table__.c.created_by,
     Campaign.__table__.c.created_by,
     SalonOrganizer.__table__.c.added_by,
+    SalonSeries.__table__.c.created_by,
 )
 # Kept for accounting with the person's id set to NULL (see `_KEEP_UNTIL_REFUNDED`).
 ACCOUNTING: tuple[Column, ...] = (Payment.__table__.c.user_id,)

@@ -138,6 +138,8 @@ class ScheduleConfig(_Section):
     reminder_hours: list[float] = [24.0, 2.0]
     feedback_delay_hours: float = Field(1.0, ge=0)
     waitlist_claim_hours: float = Field(12.0, gt=0)
+    # Recurring salons are created (published, announced) this many days ahead.
+    series_days: float = Field(28.0, gt=0, le=366)
 
     @field_validator("nightly_cron")
     @classmethod

@@ -18,6 +18,7 @@ from storage.models.payments import Payment
 from storage.models.polls import Poll
 from storage.models.runs import MemberScore, MemberSegment, ModelRun
 from storage.models.salons import Salon, Signup
+from storage.models.series import SalonSeries
 
 __all__ = [
     "ActivityDay",
@@ -44,6 +45,7 @@ __all__ = [
     "Salon",
     "SalonActivity",
     "SalonOrganizer",
+    "SalonSeries",
     "Signup",
     "User",
 ]
