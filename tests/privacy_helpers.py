@@ -17,6 +17,7 @@ from storage.models import (
     Payment,
     Salon,
     SalonOrganizer,
+    SalonSeries,
     Signup,
 )
 from storage.models.campaigns import INV_PENDING
@@ -112,6 +113,9 @@ async def seed_person(db) -> dict[str, int]:
                            comment="loved it " + PERSON_NAME, rated_at=now))  # fmt: skip
         await session.flush()
         await add_poll("poll-person", session=session, salon_id=past.id, user_id=PERSON)
+        # A recurring series PERSON started (kept, without them).
+        session.add(SalonSeries(community_id=COMMUNITY_ID, rule="w:2", local_time="19:30",
+                                title="Weekly", created_by=PERSON))  # fmt: skip
         # PERSON co-organizes the salon, and named OTHER too (that link is set to NULL).
         session.add(SalonOrganizer(salon_id=salon.id, user_id=PERSON, added_by=OTHER))
         session.add(SalonOrganizer(salon_id=salon.id, user_id=OTHER, added_by=PERSON))
