@@ -34,9 +34,13 @@ import bot.materials.handlers as materials
 import bot.members.chats as chats
 import bot.members.start as start
 import bot.privacy.handlers as privacy
+import bot.salons.broadcast as broadcast
 import bot.salons.browse as members
+import bot.salons.co_organizers as co_organizers
 import bot.salons.create as newsalon
 import bot.salons.manage as manage
+import bot.salons.roster as roster
+import bot.salons.series as series
 import bot.seats.handlers as signups
 import bot.seats.payment_handlers as payments
 import bot.stats.handlers as stats
@@ -54,14 +58,17 @@ from bot.jobs import (
     flush_activity_job,
     mark_no_shows_job,
     nightly_training_job,
+    organizers_job,
     reminders_job,
     retention_job,
+    series_job,
     waitlist_job,
 )
 from bot.materials.jobs import materials_job
 from bot.members.commands import commands_for
 from bot.outbox.dispatcher import DISPATCH_SECONDS, Dispatcher, dispatch_job
 from bot.outbox.leader import leader_job, make_leadership
+from bot.outbox.render import make_renderer
 from bot.salons.access import stale_button
 from bot.seats.refund_job import refunds_job
 from bot.stats.chart_pool import ChartPool
@@ -99,7 +106,7 @@ def build_app(config: Config, *, request: BaseRequest | None = None) -> Applicat
                     BotData,
                     config,
                     Throttle(config.limits.commands_per_user, config.limits.window_seconds),
-                    Dispatcher(config.messaging),
+                    Dispatcher(config.messaging, render=make_renderer(config)),
                 ),
             )
         )  # fmt: skip
@@ -152,7 +159,9 @@ def register_organizers(app: Application, config: Config) -> None:
     app.add_handler(CommandHandler("here", attendance.here, filters=private))
     app.add_handler(CommandHandler("invite", invite.invite_command, filters=private))
     app.add_handler(CommandHandler("materials", materials.attach_materials, filters=private))
+    app.add_handler(CommandHandler("series", series.series_command, filters=private))
     # Every button's pattern comes from bot.callbacks; the S: catch-all answers the rest.
+    # O: a salon's attendees (CSV, "Message attendees"), co-organizers and series.
     for handler, pattern in (
         (invite.on_button, callbacks.pattern(callbacks.INVITE, *invite.ORGANIZER_ACTIONS)),
         (invitations.on_button, callbacks.pattern(callbacks.INVITE)),
@@ -160,8 +169,17 @@ def register_organizers(app: Application, config: Config) -> None:
         (attendance.on_button, callbacks.pattern(callbacks.SALON, *attendance.SHAPES)),
         (stale_button, callbacks.pattern(callbacks.SALON)),
         (stats.on_button, callbacks.pattern(callbacks.STATS)),
+        (roster.on_button, callbacks.pattern(callbacks.ORGANIZE, "csv")),
+        (co_organizers.on_button, callbacks.pattern(callbacks.ORGANIZE, "co", "rm")),
+        (series.on_button, callbacks.pattern(callbacks.ORGANIZE, "ss")),
+        (broadcast.on_button, callbacks.pattern(callbacks.ORGANIZE)),
     ):
         app.add_handler(CallbackQueryHandler(handler, pattern=pattern))
+    # "Message attendees" takes its text as a reply (group 2); co-organizers are named in a
+    # reply too (group 3).
+    draft = private & filters.REPLY & filters.TEXT & ~filters.COMMAND
+    app.add_handler(MessageHandler(draft, broadcast.draft_message), group=2)
+    app.add_handler(MessageHandler(draft, co_organizers.name_co_organizer), group=3)
     app.add_handler(CommandHandler("stats", stats.stats_command, filters=private))
     app.add_handler(CommandHandler("export", stats.export_command, filters=private))
     app.add_handler(CommandHandler(["stats", "export"], stats.group_stats,
@@ -172,6 +190,12 @@ def register_organizers(app: Application, config: Config) -> None:
     )
     app.job_queue.run_repeating(
         campaigns_job, interval=config.schedule.tick_seconds, first=1.0, name="campaigns_job"
+    )
+    app.job_queue.run_repeating(
+        organizers_job, interval=config.schedule.tick_seconds, first=1.0, name="organizers_job"
+    )
+    app.job_queue.run_repeating(
+        series_job, interval=config.schedule.tick_seconds, first=1.0, name="series_job"
     )
 
 

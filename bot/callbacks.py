@@ -19,6 +19,7 @@ LEAVE = "L"
 CLAIM = "C"
 STATS = "T"
 PRIVACY = "P"
+ORGANIZE = "O"  # a salon's attendees (csv, msg, go, no), co-organizers (co, rm), series (ss)
 EVENTS = "EV"  # /events: by date (d) or best fit first (r)
 POINTS = "PT"  # /me: join (1) or leave (0) a community's leaderboard
 
@@ -135,3 +136,8 @@ def events(order: str) -> str:
 def points(listed: bool, community_id: int) -> str:
     """`PT:<1|0>:<community>`: list the member on that community's leaderboard, or stop."""
     return build(POINTS, "", int(listed), community_id)
+
+
+def organize(action: str, *numbers: int) -> str:
+    """`O:<action>:<id>[:<n>]`: attendee list, message attendees, co-organizers, series."""
+    return build(ORGANIZE, action, *numbers)

@@ -19,6 +19,8 @@ from bot.outbox.notices import (
     queue_reminder,
     queue_unpaid,
 )
+from bot.salons.digest import tell_organizers
+from bot.salons.series import extend_series
 from storage.attendance import mark_no_shows
 from storage.holds import expire_holds
 from storage.retention import purge_expired_activity
@@ -133,3 +135,17 @@ async def campaigns_job(context: Context) -> None:
     await measure_campaigns(context.db)
     if started or queued:
         logger.info("campaigns: %d started automatically, %d invitations queued", started, queued)
+
+
+async def organizers_job(context: Context) -> None:
+    """Queue the organizers' immediate notes and the digests that are due."""
+    queued = await tell_organizers(context.db, context.config)
+    if queued:
+        logger.info("organizer notes and digests: %d queued", queued)
+
+
+async def series_job(context: Context) -> None:
+    """Create the occurrences of recurring salons that came into the window."""
+    made = await extend_series(context.db, context.config, context.bot.username)
+    if made:
+        logger.info("recurring salons: %d occurrences created", made)

@@ -15,6 +15,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Payment, Salon, Signup
+from storage.models.digest import PAID as PAID_SEAT
 from storage.models.payments import (
     PAID,
     R_ALREADY_PAID,
@@ -33,6 +34,7 @@ from storage.models.salons import (
     WAITLIST,
 )
 from storage.payments import start_refund
+from storage.salon_activity import add_activity
 from storage.signups import get_signup, lock_salon
 from storage.types import utcnow
 from storage.upsert import insert_for
@@ -151,6 +153,8 @@ async def settle_payment(
     payment = await session.get(Payment, payment_id)
     reason = await _take_seat(paid, salon, session=session, now=now)
     if reason is None:
+        await add_activity(salon, PAID_SEAT, session=session, user_id=paid.payer_id, now=now,
+                           detail=f"{paid.amount} {paid.currency}")  # fmt: skip
         return Settled(CONFIRMED, payment, salon)
     await start_refund(payment, reason, session=session, now=now)
     return Settled(REFUNDING, payment, salon, reason)

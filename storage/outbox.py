@@ -188,6 +188,14 @@ async def mark_retry(
     )
 
 
+async def mark_withdrawn(message_id: int, *, session: AsyncSession) -> None:
+    """A claimed message found no longer true when its turn came: cancelled, never sent."""
+    await _follow([message_id], INV_CANCELLED, session=session)
+    await session.execute(
+        update(OutboxMessage).where(OutboxMessage.id == message_id).values(status=CANCELLED)
+    )
+
+
 async def recover_in_flight(*, session: AsyncSession) -> int:
     """When a process becomes the leader: rows left `sending` by a crash become `unknown`.
 

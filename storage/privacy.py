@@ -38,7 +38,10 @@ from storage.models import (
     Reaction,
     Referral,
     Salon,
+    SalonActivity,
     SalonMaterials,
+    SalonOrganizer,
+    SalonSeries,
     Signup,
     User,
 )
@@ -56,6 +59,8 @@ PERSONAL: tuple[Column, ...] = (
     OutboxMessage.__table__.c.user_id,
     OutboxMessage.__table__.c.chat_id,  # their private chat (user id == private chat id)
     Poll.__table__.c.user_id,
+    SalonActivity.__table__.c.user_id,  # what organizers were told (a comment, a signup)
+    SalonOrganizer.__table__.c.user_id,
     MemberScore.__table__.c.user_id,
     MemberSegment.__table__.c.user_id,
     activity_daily.c.user_id,
@@ -75,6 +80,8 @@ LINKS: tuple[Column, ...] = (
     Salon.__table__.c.created_by,
     Campaign.__table__.c.created_by,
     SalonMaterials.__table__.c.added_by,
+    SalonOrganizer.__table__.c.added_by,
+    SalonSeries.__table__.c.created_by,
 )
 # Kept for accounting with the person's id set to NULL (see `_KEEP_UNTIL_REFUNDED`).
 ACCOUNTING: tuple[Column, ...] = (Payment.__table__.c.user_id,)
@@ -192,7 +199,7 @@ async def export_user_data(user_id: int, *, session: AsyncSession) -> dict:
     """Everything stored about the member, as JSON-ready values (one list per table)."""
     models = (User, Membership, GroupMessage, Reaction, MemberChange, MemberSegment,
               MemberScore, Poll, Invitation, OutboxMessage, PointEntry, LeaderboardOptIn,
-              Referral)  # fmt: skip
+              Referral, SalonActivity)  # fmt: skip
     t = {m.__tablename__: m.__table__ for m in models}
     users = await _select(t["users"], t["users"].c.id == user_id, session=session)
     data: dict[str, Any] = {
@@ -212,6 +219,7 @@ async def export_user_data(user_id: int, *, session: AsyncSession) -> dict:
         "invitations": t["invitations"],
         "points": t["member_points"],
         "leaderboard_optins": t["leaderboard_optins"],
+        "salon_activity": t["salon_activity"],
     }
     for name, table in by_user.items():
         data[name] = await _select(table, table.c.user_id == user_id, session=session)

@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import OutboxMessage, Salon, Signup, User
+from storage.models import Invitation, OutboxMessage, Salon, Signup, User
+from storage.models.campaigns import INV_CANCELLED
 from storage.models.outbox import CANCELLED, KIND_REFUND, PENDING
 from storage.models.salons import (
     SALON_CANCELLED,
@@ -71,10 +72,13 @@ async def update_salon(salon_id: int, *, session: AsyncSession, **values: object
     unknown = set(values) - allowed
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
+    changed = dict(values)
+    if {"starts_at", "location"} & set(values):  # members are told: a new calendar version
+        changed["sequence"] = Salon.sequence + 1
     result = await session.execute(
         update(Salon)
         .where(Salon.id == salon_id, Salon.status != SALON_CANCELLED)
-        .values(**values, updated_at=utcnow())
+        .values(**changed, updated_at=utcnow())
     )
     return result.rowcount == 1
 
@@ -93,18 +97,22 @@ async def cancel_salon(
     if salon is None or salon.status == SALON_CANCELLED:
         return False
     salon.status = SALON_CANCELLED
+    salon.sequence = (salon.sequence or 0) + 1
     if salon.signup_deadline is None or salon.signup_deadline > now:
         salon.signup_deadline = now
     salon.updated_at = now
-    await session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.salon_id == salon_id,
-            OutboxMessage.status == PENDING,
-            OutboxMessage.kind != KIND_REFUND,
-        )
-        .values(status=CANCELLED)
+    withdrawn = (
+        OutboxMessage.salon_id == salon_id,
+        OutboxMessage.status == PENDING,
+        OutboxMessage.kind != KIND_REFUND,
     )
+    # Queued invitations follow their outbox rows (storage/models/campaigns.py).
+    await session.execute(
+        update(Invitation)
+        .where(Invitation.outbox_id.in_(select(OutboxMessage.id).where(*withdrawn)))
+        .values(status=INV_CANCELLED)
+    )
+    await session.execute(update(OutboxMessage).where(*withdrawn).values(status=CANCELLED))
     await session.flush()
     return True
 

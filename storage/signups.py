@@ -15,6 +15,8 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Salon, Signup
+from storage.models.digest import JOINED, MOVED_UP, WAITLISTED
+from storage.models.digest import LEFT as LEFT_SALON
 from storage.models.salons import (
     GOING,
     HELD,
@@ -27,6 +29,7 @@ from storage.models.salons import (
     SIGNED_UP,
     WAITLIST,
 )
+from storage.salon_activity import add_activity, note_if_full
 from storage.types import utcnow
 
 DEFAULT_HOLD = timedelta(minutes=15)
@@ -212,6 +215,11 @@ async def add_signup(
     await session.flush()
     await session.refresh(salon, ["going_count"])
     position = await get_waitlist_position(signup, session=session)
+    if status != HELD:  # a held seat is reported when it is paid for
+        kind = JOINED if status == GOING else WAITLISTED
+        await add_activity(salon, kind, session=session, user_id=user_id, now=now)
+    if status in HOLDS_SEAT:
+        await note_if_full(salon, session=session, now=now)
     return SignupResult(DONE, salon, status, position, offers=offers, signup=signup)
 
 
@@ -245,6 +253,8 @@ async def cancel_signup(
     if salon.status != SALON_CANCELLED and salon.starts_at <= now:
         return SignupResult(CLOSED, salon, signup.status, reason=STARTED)
     held = signup.status in HOLDS_SEAT
+    if signup.status != HELD:  # an unpaid hold never counted as a signup
+        await add_activity(salon, LEFT_SALON, session=session, user_id=user_id, now=now)
     signup.status, signup.responded_at, signup.offer_expires_at = LEFT, now, None
     await session.flush()
     if held:
@@ -306,6 +316,7 @@ async def claim_offer(
         signup.holds_taken += 1
     else:
         signup.status, signup.offer_expires_at = GOING, None
+        await add_activity(salon, MOVED_UP, session=session, user_id=user_id, now=now)
     signup.responded_at = now
     await session.flush()
     return SignupResult(DONE, salon, signup.status, signup=signup)

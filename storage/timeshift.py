@@ -14,7 +14,15 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Campaign, Invitation, OutboxMessage, Poll, Salon, Signup
+from storage.models import (
+    Campaign,
+    Invitation,
+    OutboxMessage,
+    Poll,
+    Salon,
+    SalonActivity,
+    Signup,
+)
 from storage.types import UTCDateTime
 
 # Each model with the column that names its salon.
@@ -45,3 +53,16 @@ async def shift_salon_back(salon_id: int, delta: timedelta, *, session: AsyncSes
             changed += 1
     await session.flush()
     return changed
+
+
+async def shift_activity_back(salon_id: int, delta: timedelta, *, session: AsyncSession) -> int:
+    """Move the salon's unreported activity (storage/salon_activity.py) `delta` earlier, so
+    the organizers' digest comes due; returns the rows changed."""
+    query = select(SalonActivity).where(
+        SalonActivity.salon_id == salon_id, SalonActivity.reported_at.is_(None)
+    )
+    rows = list(await session.scalars(query))
+    for row in rows:
+        row.created_at -= delta
+    await session.flush()
+    return len(rows)

@@ -20,12 +20,15 @@ from storage.models import (
     Referral,
     Salon,
     SalonMaterials,
+    SalonOrganizer,
+    SalonSeries,
     Signup,
 )
 from storage.models.campaigns import INV_PENDING
 from storage.models.salons import GOING, WAITLIST
 from storage.outbox import add_outbox_message, enqueue
 from storage.runs import add_run, replace_scores, replace_segments
+from storage.salon_activity import add_activity as add_salon_activity
 from storage.salons import NewSalon, add_salon
 from storage.types import utcnow
 from storage.users import (
@@ -120,6 +123,15 @@ async def seed_person(db) -> dict[str, int]:
                            comment="loved it " + PERSON_NAME, rated_at=now))  # fmt: skip
         await session.flush()
         await add_poll("poll-person", session=session, salon_id=past.id, user_id=PERSON)
+        # A recurring series PERSON started (kept, without them).
+        session.add(SalonSeries(community_id=COMMUNITY_ID, rule="w:2", local_time="19:30",
+                                title="Weekly", created_by=PERSON))  # fmt: skip
+        # PERSON co-organizes the salon, and named OTHER too (that link is set to NULL).
+        session.add(SalonOrganizer(salon_id=salon.id, user_id=PERSON, added_by=OTHER))
+        session.add(SalonOrganizer(salon_id=salon.id, user_id=OTHER, added_by=PERSON))
+        # What the organizers were told: their comment (deleted with them).
+        await add_salon_activity(past, "comment", session=session, user_id=PERSON,
+                                 detail="5|loved it " + PERSON_NAME)  # fmt: skip
         run = await add_run(COMMUNITY_ID, {}, session=session)
         await replace_scores(salon.id, run.id, [(PERSON, 0.7), (OTHER, 0.2)], session=session)
         await replace_segments(COMMUNITY_ID, run.id, {PERSON: "core", OTHER: "new"},

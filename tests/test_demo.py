@@ -28,6 +28,7 @@ def test_demo_runs_the_whole_loop_and_narrates_every_step(tmp_path):
     for heading in (
         "1. A community and its history", "2. Nightly training", "3. An organizer creates a salon",
         "4. Personal invitations, with a holdout", "5. Members answer",
+        "5b. A new place reaches everyone, with an updated calendar entry",
         "6. A paid salon: a member pays in Telegram Stars", "7. Reminders and the waitlist",
         "8. Check-in", "9. Feedback", "10. The organizer reads /stats",
         "11. For members: a personal list, points, a referral, the leaderboard", "Done",
@@ -47,6 +48,12 @@ def test_demo_runs_the_whole_loop_and_narrates_every_step(tmp_path):
     # members answer; reminders; check-in; feedback (in their own languages)
     assert "You are in! See you there." in transcript or "报名成功" in transcript
     assert "Now " in transcript and " going, " in transcript
+    # a new place reaches members with the updated calendar entry; the organizers' digest
+    moved = transcript.split("━━ 5b. ", 1)[1].split("━━ 6. ", 1)[0]
+    assert "presses [📍 Edit location]" in moved and "📎 salon-" in moved
+    assert "has a new place: 上海市徐汇区天钥桥路 100 号 2F" in moved or "换了新地点" in moved
+    assert "🗺 https://" in moved and "SEQUENCE:1" in moved and "METHOD:PUBLISH" in moved
+    assert "📰 " in moved and ("🙋 Signed up (" in moved or "🙋 报名（" in moved)
     # one member pays for a paid salon in Telegram Stars; another leaves and is refunded
     paid = transcript.split("━━ 6. ", 1)[1].split("━━ 7. ", 1)[0]
     assert "| 50 XTR" in paid and "💰 50 ⭐" in paid
@@ -76,6 +83,7 @@ def test_demo_runs_the_whole_loop_and_narrates_every_step(tmp_path):
     [campaign] = scalars(select(Campaign))
     [salon] = scalars(select(Salon).where(Salon.id == campaign.salon_id))
     assert salon.status == "published" and salon.going_count > 0
+    assert salon.location == "上海市徐汇区天钥桥路 100 号 2F" and salon.sequence == 1
     [workshop] = scalars(select(Salon).where(Salon.source_id.is_(None), Salon.price_amount > 0))
     assert (workshop.price_amount, workshop.currency, workshop.going_count) == (50, "XTR", 1)
     payments = scalars(select(Payment).order_by(Payment.id))

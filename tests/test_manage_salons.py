@@ -5,10 +5,22 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import update
 
+from bot.outbox.dispatcher import dispatch_once
+from storage.models import Signup
 from storage.models.outbox import CANCELLED, PENDING, SENT
-from storage.models.salons import DECLINED, GOING, OFFERED, SALON_CANCELLED, SALON_DRAFT, WAITLIST
+from storage.models.salons import (
+    DECLINED,
+    GOING,
+    LEFT,
+    OFFERED,
+    SALON_CANCELLED,
+    SALON_DRAFT,
+    WAITLIST,
+)
 from storage.outbox import enqueue
+from tests.conftest import make_config, started_app
 from tests.organizer import (
     ZH_ORGANIZER,
     alerts,
@@ -102,10 +114,15 @@ async def test_edit_time_notifies_everyone_signed_up_in_their_language(app, fake
     rows = await outbox_rows(db)
     assert sorted(r.chat_id for r in rows) == sorted([ZH_USER["id"], EN_USER["id"], 1004, 1005])
     by_user = {r.chat_id: r for r in rows}
-    assert by_user[ZH_USER["id"]].payload["text"].startswith("⏰ 沙龙「读书会：三体」改期了")
-    assert by_user[EN_USER["id"]].payload["text"].startswith("⏰ The salon “读书会：三体” has")
-    assert "20:00" in by_user[EN_USER["id"]].payload["text"]
+    assert by_user[ZH_USER["id"]].payload["caption"].startswith("⏰ 沙龙「读书会：三体」改期了")
+    assert "日历" in by_user[ZH_USER["id"]].payload["caption"]
+    assert by_user[EN_USER["id"]].payload["caption"].startswith("⏰ The salon “读书会：三体” has")
+    assert "20:00" in by_user[EN_USER["id"]].payload["caption"]
     assert all(r.kind == "notice" and r.salon_id == salon.id and r.status == PENDING for r in rows)
+    assert all(r.method == "sendDocument" for r in rows)
+    ics = by_user[EN_USER["id"]].payload["document"]["content"]
+    assert f"UID:salon-{salon.id}-" in ics and "SEQUENCE:1" in ics and "METHOD:PUBLISH" in ics
+    assert f"DTSTART:{utc_of(new_start):%Y%m%dT%H%M%S}Z" in ics
     [edit] = fake_request.calls_to("editMessageText", chat_id=COMMUNITY_ID)
     assert edit.params["message_id"] == 555 and "20:00" in edit.params["text"]
     await say(app, "Another message")  # the edit dialogue is over
@@ -143,7 +160,9 @@ async def test_edit_title_location_capacity_in_chinese(app, fake_request, db):
     await say(app, "30", ZH_ORGANIZER)
     [salon] = await salons_in(db)
     assert (salon.title, salon.location, salon.capacity) == ("新标题", "北京市朝阳区 1 号", 30)
-    assert await outbox_rows(db) == []  # only a new time notifies members
+    rows = await outbox_rows(db)  # only the new place notifies members, not title or capacity
+    assert sorted(r.chat_id for r in rows) == sorted([ZH_USER["id"], EN_USER["id"]])
+    assert all(r.dedupe_key.startswith(f"salon:{salon.id}:place:1:") for r in rows)
     assert len(fake_request.calls_to("editMessageText", chat_id=COMMUNITY_ID)) == 3
 
 
@@ -173,8 +192,11 @@ async def test_cancel_asks_then_notifies_and_withdraws_pending_messages(app, fak
     notices = [r for r in rows if r.dedupe_key.startswith(f"salon:{salon.id}:cancelled:")]
     assert sorted(r.chat_id for r in notices) == [1001, 1002, 1004, 1005]
     assert all(r.status == PENDING for r in notices)
-    zh = next(r for r in notices if r.chat_id == 1001).payload["text"]
+    zh = next(r for r in notices if r.chat_id == 1001).payload["caption"]
     assert zh.startswith("❌ 沙龙「读书会：三体」") and "已取消" in zh
+    for notice in notices:  # the calendar entry goes away
+        ics = notice.payload["document"]["content"]
+        assert "METHOD:CANCEL" in ics and "STATUS:CANCELLED" in ics and "SEQUENCE:1" in ics
     [edit] = fake_request.calls_to("editMessageText", chat_id=COMMUNITY_ID)
     assert edit.params["text"].startswith("❌ 已取消") and "reply_markup" not in edit.params
     assert (
@@ -239,3 +261,55 @@ async def test_moving_a_salon_cancels_reminders_queued_for_the_old_time(app, db)
     await say(app, text_of(local_in(10, 20, 0)))
     statuses = {r.dedupe_key: r.status for r in await outbox_rows(db)}
     assert statuses[f"reminder:{salon.id}:1001:24:0"] == CANCELLED
+
+
+async def test_new_place_reaches_members_with_a_map_link_and_updated_calendar(
+    app, fake_request, db
+):
+    salon = await signed_up_salon(db)
+    await press(app, f"S:el:{salon.id}")
+    await say(app, "Café Lumen, 12 Rue de Rivoli")
+    assert fake_request.sent_texts(ME)[-1].startswith(
+        "Saved. 4 signed-up members will be told about the new place, with an updated calendar"
+    )
+    [after] = await salons_in(db)
+    assert after.sequence == 1
+    rows = {r.chat_id: r for r in await outbox_rows(db)}
+    assert sorted(rows) == sorted([ZH_USER["id"], EN_USER["id"], 1004, 1005])
+    en = rows[EN_USER["id"]].payload["caption"]
+    assert en.startswith("📍 The salon “读书会：三体”") and "Café Lumen, 12 Rue de Rivoli" in en
+    assert "🗺 https://www.openstreetmap.org/search?query=Caf%C3%A9+Lumen" in en
+    zh = rows[ZH_USER["id"]].payload["caption"]
+    assert zh.startswith("📍 沙龙「读书会：三体」") and "https://uri.amap.com/search?keyword=" in zh
+    # The same place again: nobody is told twice, the calendar version stays.
+    await press(app, f"S:el:{salon.id}")
+    await say(app, "Café Lumen, 12 Rue de Rivoli")
+    assert len(await outbox_rows(db)) == 4
+    assert (await salons_in(db))[0].sequence == 1
+
+
+async def test_change_notices_are_sent_with_the_latest_calendar_version(db_url, fake_request, db):
+    config = make_config(db_url, messaging={"per_chat_interval_seconds": 0.0})
+    async with started_app(config, fake_request) as app:
+        await _edit_twice_and_send(app, fake_request, db)
+
+
+async def _edit_twice_and_send(app, fake_request, db):
+    salon = await signed_up_salon(db)
+    await press(app, f"S:el:{salon.id}")
+    await say(app, "北京市朝阳区建国路 1 号")
+    await press(app, f"S:et:{salon.id}")
+    await say(app, text_of(local_in(10, 20, 0)))
+    async with db.begin() as session:  # Bob left meanwhile: his notices are withdrawn
+        await session.execute(update(Signup).where(Signup.user_id == 1005).values(status=LEFT))
+    while await dispatch_once(app.bot, db, app.bot_data.dispatcher):
+        pass
+    documents = fake_request.calls_to("sendDocument", chat_id=ZH_USER["id"])
+    assert len(documents) == 2  # the new place, then the new time
+    for call in documents:  # both carry the salon as it is now: the latest version
+        ics = call.params["document"]["data"].decode()
+        assert "SEQUENCE:2" in ics and "建国路" in ics
+        assert f"DTSTART:{utc_of(local_in(10, 20, 0)):%Y%m%dT%H%M%S}Z" in ics
+    assert fake_request.calls_to("sendDocument", chat_id=1005) == []
+    statuses = [r.status for r in await outbox_rows(db) if r.chat_id == 1005]
+    assert statuses == [CANCELLED, CANCELLED]

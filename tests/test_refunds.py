@@ -32,7 +32,8 @@ async def _outbox(db, chat_id: int) -> list[str]:
         rows = await session.scalars(
             select(OutboxMessage).where(OutboxMessage.chat_id == chat_id).order_by(OutboxMessage.id)
         )
-        return [row.payload["text"] for row in rows]
+        # Change notices are documents (the .ics) with a caption.
+        return [row.payload.get("text") or row.payload["caption"] for row in rows]
 
 
 async def test_cancelling_a_paid_salon_refunds_every_payer_in_stars(app, fake_request, db):

@@ -10,6 +10,10 @@ from telegram.error import Forbidden
 from bot.common.context import Context
 from bot.salons.member_texts import RATINGS
 from storage.feedback import get_poll, get_poll_by_prompt, set_comment, set_prompt, set_rating
+from storage.models.digest import COMMENT
+from storage.salon_activity import add_activity
+from storage.salons import get_salon
+from storage.signups import get_signup
 
 logger = logging.getLogger(__name__)
 
@@ -57,5 +61,11 @@ async def save_comment(update: Update, context: Context) -> None:
         if poll is None:
             return
         await set_comment(poll, message.text, session=session)
+        salon = await get_salon(poll.salon_id, session=session)
+        if salon is not None:  # the organizers get it as a note (bot/salons/digest.py)
+            signup = await get_signup(salon.id, poll.user_id, session=session)
+            rating = signup.rating if signup is not None and signup.rating else ""
+            await add_activity(salon, COMMENT, session=session, user_id=poll.user_id,
+                               detail=f"{rating}|{message.text}")  # fmt: skip
     _ = context.gettext(update)
     await message.reply_text(_("Thank you! I passed your comment on to the organizers."))

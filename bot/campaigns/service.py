@@ -183,6 +183,9 @@ async def _build(
                            quiet_end=config.messaging.quiet_hours_end, latest=latest)  # fmt: skip
         language = member_language(config, salon, fact.language_code)
         payload = invitation_payload(config, salon, language, fact.first_name, kind, detail)
+        # Written again when sent (bot/outbox/render.py): the salon may change meanwhile.
+        payload["_render"] = {"type": "invitation", "language": language,
+                              "name": fact.first_name, "kind": kind, "detail": detail}  # fmt: skip
         planned.append(PlannedInvitation(user_id, row.probability, row.segment, False, at,
                                          payload, kind))  # fmt: skip
     return planned

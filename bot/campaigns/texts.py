@@ -11,7 +11,7 @@ from bot.common.config import Config
 from bot.common.formatting import local_time
 from bot.common.i18n import translations
 from bot.common.labels import segment_label, tag_label
-from bot.salons.member_texts import community_zone, seats_text, when
+from bot.salons.member_texts import community_zone, place, seats_text, when
 from storage.models import Salon
 
 MIN_STEPS = (0.0, 0.1, 0.2, 0.3, 0.5)
@@ -63,9 +63,7 @@ def invitation_payload(
     ).format(  # fmt: skip
         name=name, title=_quoted(salon.title, language)
     )
-    lines = [head, "🕒 " + when(config, salon, language)]
-    if salon.location:
-        lines.append("📍 " + salon.location)
+    lines = [head, "🕒 " + when(config, salon, language), *place(config, salon, language)]
     lines.append("🪑 " + seats_text(salon, language))
     text = "\n".join(lines) + "\n\n" + why_line(config, salon, language, kind, detail)
     return {"text": text[:4096], "reply_markup": invitation_keyboard(salon, language).to_dict()}

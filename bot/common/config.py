@@ -117,6 +117,12 @@ class CommunityConfig(_Section):
     language: Literal["zh", "en"] = "zh"
     organizers: list[int] = []
     points: PointsConfig = PointsConfig()
+    # Map links under an address (bot/common/maps.py): auto = Amap in Chinese, else OSM.
+    map_provider: Literal["auto", "amap", "baidu", "osm", "google", "none"] = "auto"
+    # The organizers' digest of signups, leaves, waitlist moves and payments
+    # (bot/salons/digest.py): after each one, hourly, daily (at digest_hour local time), off.
+    digest: Literal["each", "hourly", "daily", "off"] = "daily"
+    digest_hour: int = Field(9, ge=0, le=23)
 
     @field_validator("timezone")
     @classmethod
@@ -146,6 +152,8 @@ class ScheduleConfig(_Section):
     reminder_hours: list[float] = [24.0, 2.0]
     feedback_delay_hours: float = Field(1.0, ge=0)
     waitlist_claim_hours: float = Field(12.0, gt=0)
+    # Recurring salons are created (published, announced) this many days ahead.
+    series_days: float = Field(28.0, gt=0, le=366)
 
     @field_validator("nightly_cron")
     @classmethod

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 
 from bot.demo.driver import Demo
 from bot.demo.steps_answers import answers_step
+from bot.demo.steps_changes import changes_step
 from bot.demo.steps_event import checkin_step, feedback_step, reminders_step
 from bot.demo.steps_members import members_step
 from bot.demo.steps_paid import paid_step
@@ -25,6 +26,7 @@ STEPS: list[Step] = [
     salon_step,
     invite_step,
     answers_step,
+    changes_step,
     paid_step,
     reminders_step,
     checkin_step,

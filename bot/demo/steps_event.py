@@ -114,7 +114,7 @@ async def checkin_step(demo: Demo) -> None:
     t.note(_("The others' phones are flat: the organizer ticks them off in /salons."))
     demo.say(organizer, "/salons")
     await demo.settle()
-    [listing] = await demo.sent(1, "the salon list", chat_id=organizer.user_id)
+    [listing] = await demo.sent(1, "the salon list", chat_id=organizer.user_id, button="S:m")
     demo.new_calls()
     menu = await _open(demo, listing, f"S:m:{salon.id}", exact=True, press=True)
     page = await _open(demo, menu, f"S:k:{salon.id}", exact=True, press=True)

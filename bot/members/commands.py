@@ -30,6 +30,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("newsalon", N_("Create a salon (step by step, or in one line)"), organizer=True),
     Command("salons", N_("Your salons: edit, cancel, attendees, check-in"), organizer=True),
     Command("invite", N_("Invite likely members to a salon: /invite CODE"), organizer=True),
+    Command("series", N_("Recurring salons: every week or month"), organizer=True),
     Command(
         "stats", N_("Figures and charts: /stats [days], or /stats CODE for a salon"), organizer=True
     ),

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import Bot, ForceReply, InlineKeyboardMarkup, Message
+from telegram import Bot, ForceReply, InlineKeyboardMarkup, InputFile, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.common.config import MessagingConfig
@@ -46,6 +46,7 @@ from storage.outbox import (
     mark_retry,
     mark_sent,
     mark_unknown,
+    mark_withdrawn,
 )
 from storage.types import utcnow
 from storage.users import mark_unreachable
@@ -61,6 +62,9 @@ MAX_BACKOFF_SECONDS = 600.0
 PAUSE_SECONDS = 1.0
 MAX_PAUSE_SECONDS = 60.0
 Write = Callable[[AsyncSession], Awaitable[None]]
+# Rebuilds a row's payload from the database when it is sent (bot/outbox/render.py): the new
+# payload, or None to withdraw the message (no longer true, e.g. an invitation to a full salon).
+Render = Callable[[AsyncSession, OutboxMessage], Awaitable[dict | None]]
 SENDABLE = {"sendMessage", "sendPoll", "sendPhoto", "sendDocument", "copyMessage",
             "forwardMessage", "sendInvoice"}  # fmt: skip
 
@@ -84,6 +88,8 @@ class Dispatcher:
     # Asked inside each claim's transaction; False (this process no longer leads) claims
     # nothing. None: always allowed (one process, or a test).
     fence: Callable[[AsyncSession], Awaitable[bool]] | None = None
+    # Rows whose payload carries a "_render" key are brought up to date just before sending.
+    render: Render | None = None
 
     def interval(self, chat_id: int) -> float:
         """Seconds between two messages to this chat (groups: their per-minute limit)."""
@@ -154,11 +160,29 @@ def _markup(value: object) -> object:
     return value
 
 
+def _document(value: object) -> object:
+    """A stored file (`{"filename", "content"}`, e.g. an .ics) becomes an upload."""
+    if isinstance(value, dict) and "content" in value:
+        return InputFile(value["content"].encode(), filename=value.get("filename"))
+    return value
+
+
+def _param(key: str, value: object) -> object:
+    if key == "reply_markup":
+        return _markup(value)
+    if key == "document":
+        return _document(value)
+    return value
+
+
 async def send_payload(bot: Bot, row: OutboxMessage) -> Message:
-    """Call the Bot API method of an outbox row with its stored parameters."""
+    """Call the Bot API method of an outbox row with its stored parameters.
+
+    Keys starting with "_" are the bot's own notes (how to render it again), never sent.
+    """
     if row.method not in SENDABLE:
         raise ValueError(f"outbox method {row.method!r} is not sendable")
-    params = {k: _markup(v) if k == "reply_markup" else v for k, v in row.payload.items()}
+    params = {k: _param(k, v) for k, v in row.payload.items() if not k.startswith("_")}
     return await getattr(bot, _snake(row.method))(chat_id=row.chat_id, **params)
 
 
@@ -253,11 +277,33 @@ async def _send_at(bot: Bot, db: async_sessionmaker, dispatcher: Dispatcher, slo
             return False
         now = time.monotonic()
         rows = await claim_due(1, session=session, skip_chats=dispatcher.busy_chats(now))
+        rows = await _rendered(dispatcher, rows, session)
         for row in rows:
             dispatcher.last_sent[row.chat_id] = now
     if not rows:
         return False
     return await _send_one(bot, db, dispatcher, rows[0])
+
+
+async def _rendered(
+    dispatcher: Dispatcher, rows: list[OutboxMessage], session: AsyncSession
+) -> list[OutboxMessage]:
+    """Bring claimed rows up to date (in the claim's transaction); withdraw stale ones."""
+    if dispatcher.render is None:
+        return rows
+    kept = []
+    for row in rows:
+        if "_render" not in row.payload:
+            kept.append(row)
+            continue
+        payload = await dispatcher.render(session, row)
+        if payload is None:
+            logger.info("outbox %s withdrawn: no longer true", row.id)
+            await mark_withdrawn(row.id, session=session)
+            continue
+        row.payload = payload  # stored too: the row records what was sent
+        kept.append(row)
+    return kept
 
 
 async def _due(db: async_sessionmaker, limit: int) -> int:

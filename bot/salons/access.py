@@ -8,6 +8,7 @@ from bot.common.config import CommunityConfig
 from bot.common.context import Context
 from bot.common.i18n import N_
 from bot.common.roles import organizer_communities
+from storage.co_organizers import get_co_organized_salon
 from storage.models import Salon
 from storage.salons import get_managed_salon
 
@@ -36,16 +37,23 @@ async def managed_salon(
 ) -> tuple[Salon, CommunityConfig] | None:
     """The salon and its community if this user organizes it; otherwise say why, return None."""
     _ = context.gettext(update)
-    communities = await organizer_communities(context, update.effective_user.id)
-    if not communities:
-        await tell(update, _(NOT_ORGANIZER))
-        return None
+    user_id = update.effective_user.id
+    communities = await organizer_communities(context, user_id)
     async with context.db.begin() as session:
-        salon = await get_managed_salon(salon_id, [c.chat_id for c in communities], session=session)
+        salon = None
+        if communities:
+            ids = [c.chat_id for c in communities]
+            salon = await get_managed_salon(salon_id, ids, session=session)
+        if salon is None:  # a co-organizer manages their salon, and only it
+            salon = await get_co_organized_salon(salon_id, user_id, session=session)
     if salon is None:
+        await tell(update, _(NOT_YOURS if communities else NOT_ORGANIZER))
+        return None
+    community = context.config.community(salon.community_id)
+    if community is None:
         await tell(update, _(NOT_YOURS))
         return None
-    return salon, context.config.community(salon.community_id)
+    return salon, community
 
 
 async def stale_button(update: Update, context: Context) -> None:

@@ -16,7 +16,7 @@ from bot.common.config import CommunityConfig, Config
 from bot.common.context import Context
 from bot.common.i18n import N_
 from bot.salons.access import STALE_BUTTON, managed_salon, tell
-from bot.salons.changes import MOVED, enqueue_notices, refresh_announcement
+from bot.salons.changes import MOVED, RELOCATED, enqueue_notices, refresh_announcement
 from bot.salons.input import (
     MAX_LOCATION,
     InputError,
@@ -100,18 +100,25 @@ async def apply_new_value(update: Update, context: Context) -> int | None:
         await update.effective_message.reply_text(error.text(_))
         return None  # ask again
     moved = "starts_at" in values and values["starts_at"] != salon.starts_at
+    relocated = "location" in values and values["location"] != salon.location
+    if not moved:  # the same time or place again changes nothing (no new calendar version)
+        values.pop("starts_at", None)
+    if not relocated:
+        values.pop("location", None)
     told = 0
     async with context.db.begin() as session:
-        if not await update_salon(salon.id, session=session, **values):
+        if values and not await update_salon(salon.id, session=session, **values):
             await update.effective_message.reply_text(_("This salon was cancelled meanwhile."))
             return END
         salon = await get_salon(salon.id, session=session)
         if moved:
             # Reminders queued for the old time are void; the tick derives new ones.
             await cancel_pending(session=session, salon_id=salon.id, kinds=("reminder",))
+        if moved or relocated:
             recipients = await list_salon_recipients(salon.id, session=session)
-            key = f"moved:{int(salon.starts_at.timestamp())}"
-            told = await enqueue_notices(recipients, salon, community, MOVED, key, session=session)
+            template, what = (MOVED, "moved") if moved else (RELOCATED, "place")
+            told = await enqueue_notices(recipients, salon, community, template,
+                                         f"{what}:{salon.sequence}", session=session)  # fmt: skip
     context.user_data.pop(EDIT, None)
     await refresh_announcement(context, salon, community)
     language = context.language(update)
@@ -120,6 +127,11 @@ async def apply_new_value(update: Update, context: Context) -> int | None:
         head += " " + _("{count} signed-up members will be told about the new time.").format(
             count=told
         )
+    elif relocated:
+        head += " " + _(
+            "{count} signed-up members will be told about the new place, with an updated "
+            "calendar entry."
+        ).format(count=told)
     await update.effective_message.reply_text(
         f"{head}\n\n{menu_text(salon, community, language)}",
         reply_markup=menu_markup(salon, language, past=False),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -15,6 +16,7 @@ from bot.salons.access import NOT_ORGANIZER, STALE_BUTTON, managed_salon, tell
 from bot.salons.changes import CANCELLED, enqueue_notices, refresh_announcement
 from bot.salons.organizer_texts import announcement, menu_markup, menu_text, status_mark
 from bot.seats.refund_notices import cancel_refunds, refunds_line
+from storage.co_organizers import list_co_organized_salons
 from storage.models.salons import SALON_CANCELLED, SALON_DRAFT
 from storage.salon_admin import (
     cancel_salon,
@@ -28,6 +30,7 @@ from storage.salons import get_salon, list_organizer_salons
 from storage.types import utcnow
 
 logger = logging.getLogger(__name__)
+RECENT = timedelta(days=30)  # /salons lists salons that started up to this long ago
 
 
 async def list_salons(update: Update, context: Context) -> None:
@@ -35,11 +38,15 @@ async def list_salons(update: Update, context: Context) -> None:
     _ = context.gettext(update)
     language = context.language(update)
     communities = await organizer_communities(context, update.effective_user.id)
-    if not communities:
-        await tell(update, _(NOT_ORGANIZER))
-        return
     async with context.db.begin() as session:
         salons = await list_organizer_salons([c.chat_id for c in communities], session=session)
+        # ...and the salons they co-organize in other communities.
+        mine = {s.id for s in salons}
+        co = await list_co_organized_salons(update.effective_user.id, session=session)
+        salons += [s for s in co if s.id not in mine and s.starts_at > utcnow() - RECENT]
+    if not communities and not salons:
+        await tell(update, _(NOT_ORGANIZER))
+        return
     now = utcnow()
     upcoming = sorted((s for s in salons if s.starts_at > now), key=lambda s: s.starts_at)
     past = [s for s in salons if s.starts_at <= now]

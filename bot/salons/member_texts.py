@@ -10,6 +10,7 @@ from bot import callbacks
 from bot.common.config import Config
 from bot.common.formatting import local_time
 from bot.common.i18n import pick_language, translations
+from bot.common.maps import place_lines
 from bot.seats.money import format_amount
 from storage.models import Salon
 
@@ -26,6 +27,12 @@ def community_zone(config: Config, salon: Salon) -> tuple[str, str]:
 def member_language(config: Config, salon: Salon, language_code: str | None) -> str:
     """The language to write to a member in about this salon."""
     return pick_language(language_code, community_zone(config, salon)[1])
+
+
+def place(config: Config, salon: Salon, language: str) -> list[str]:
+    """The place line, and a map link under an address (the community's map provider)."""
+    community = config.community(salon.community_id)
+    return place_lines(salon.location, language, community.map_provider if community else "auto")
 
 
 def when(config: Config, salon: Salon, language: str) -> str:
@@ -51,9 +58,7 @@ def seats_text(salon: Salon, language: str, *, mine: bool = False) -> str:
 def salon_details(config: Config, salon: Salon, language: str, *, mine: bool = False) -> str:
     """Title, local time, location and seats, one per line (`mine`: the reader has a seat)."""
     title = f"「{salon.title}」" if language == "zh" else f"«{salon.title}»"
-    lines = [title, "🕒 " + when(config, salon, language)]
-    if salon.location:
-        lines.append("📍 " + salon.location)
+    lines = [title, "🕒 " + when(config, salon, language), *place(config, salon, language)]
     lines.append("🪑 " + seats_text(salon, language, mine=mine))
     if salon.price_amount > 0:
         lines.append("💰 " + format_amount(salon.price_amount, salon.currency))
@@ -85,7 +90,7 @@ def reminder_payload(config: Config, salon: Salon, language: str, hours: float) 
         "so someone on the waitlist gets your seat."
     ).format(title=salon.title, time=when(config, salon, language))
     if salon.location:
-        text += "\n📍 " + salon.location
+        text += "\n" + "\n".join(place(config, salon, language))
     keyboard = one_button(_("I can't come"), callbacks.leave(salon.id))
     return {"text": text, "reply_markup": keyboard.to_dict()}
 

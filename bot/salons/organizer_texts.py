@@ -11,6 +11,7 @@ from bot.common.config import CommunityConfig
 from bot.common.formatting import local_time
 from bot.common.i18n import translations
 from bot.common.labels import tag_label
+from bot.common.maps import place_lines
 from bot.seats.money import format_amount
 from storage.models import Salon
 from storage.models.salons import SALON_CANCELLED, SALON_DRAFT
@@ -38,8 +39,7 @@ def salon_details(salon: Salon, community: CommunityConfig, language: str) -> st
     """Title, time, place, seats, tags, deadline and description, one per line."""
     _ = translations(language).gettext
     lines = [salon.title, f"🕒 {when_text(salon, community, language)}"]
-    if salon.location:
-        lines.append(f"📍 {salon.location}")
+    lines += place_lines(salon.location, language, community.map_provider)
     if salon.capacity:
         lines.append("👥 " + _("{going}/{capacity} seats taken").format(
             going=salon.going_count, capacity=salon.capacity))  # fmt: skip
@@ -140,15 +140,28 @@ def menu_markup(salon: Salon, language: str, *, past: bool) -> InlineKeyboardMar
         [button("💰 " + _("Edit price"), "ep")],
     ]
     people = [button("📋 " + _("Attendees"), "a"), button("✅ " + _("Check in"), "k")]
+    # The attendees' CSV and "Message attendees" (bot/salons/roster.py, broadcast.py).
+    csv_button = InlineKeyboardButton(
+        "📄 " + _("Attendee list (CSV)"), callback_data=callbacks.organize("csv", sid)
+    )
+    message = InlineKeyboardButton(
+        "✉️ " + _("Message attendees"), callback_data=callbacks.organize("msg", sid)
+    )
+    co = [
+        InlineKeyboardButton(
+            "🤝 " + _("Co-organizers"), callback_data=callbacks.organize("co", sid)
+        )
+    ]
     rows: list[list[InlineKeyboardButton]] = []
     if salon.status == SALON_DRAFT:
-        rows = [*preview_markup(salon, language).inline_keyboard, *edits]
+        rows = [*preview_markup(salon, language).inline_keyboard, *edits, co]
     elif salon.status == SALON_CANCELLED:
-        rows = [people[:1]]
+        rows = [people[:1], [csv_button]]
     elif past:
-        rows = [people]
+        rows = [people, [csv_button, message]]
     else:
-        rows = [*edits, people, [button("❌ " + _("Cancel salon"), "x")]]
+        rows = [*edits, people, [csv_button, message], co,
+                [button("❌ " + _("Cancel salon"), "x")]]  # fmt: skip
     rows.append(
         [InlineKeyboardButton("« " + _("All my salons"), callback_data=callbacks.salon("l"))]
     )

@@ -12,12 +12,14 @@ from storage.models.campaigns import Campaign, Invitation
 from storage.models.community_daily import CommunityDay
 from storage.models.core import DM_BLOCKED, DM_REACHABLE, DM_UNKNOWN, Community, Membership, User
 from storage.models.counts import CommunityCounts
+from storage.models.digest import SalonActivity, SalonOrganizer
 from storage.models.outbox import OutboxMessage
 from storage.models.payments import Payment
 from storage.models.points import LeaderboardOptIn, PointEntry, Referral, SalonMaterials
 from storage.models.polls import Poll
 from storage.models.runs import MemberScore, MemberSegment, ModelRun
 from storage.models.salons import Salon, Signup
+from storage.models.series import SalonSeries
 
 __all__ = [
     "ActivityDay",
@@ -46,6 +48,9 @@ __all__ = [
     "Reaction",
     "Salon",
     "SalonMaterials",
+    "SalonActivity",
+    "SalonOrganizer",
+    "SalonSeries",
     "Signup",
     "User",
 ]

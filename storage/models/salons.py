@@ -52,6 +52,12 @@ class Salon(Base):
     status: Mapped[str] = mapped_column(String(16), default=SALON_PUBLISHED)
     created_by: Mapped[int | None]
     announcement_message_id: Mapped[int | None]
+    # Raised by every change members must hear about (time, place, cancellation): the .ics
+    # SEQUENCE, so calendars update the entry instead of adding one.
+    sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The recurring series this salon is an occurrence of (storage/models/series.py). No
+    # foreign key: adding one would make SQLite rebuild this table (series are never deleted).
+    series_id: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
