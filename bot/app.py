@@ -106,6 +106,7 @@ def build_app(config: Config, *, request: BaseRequest | None = None) -> Applicat
     app.add_handler(
         ChatMemberHandler(chats.bot_membership_changed, ChatMemberHandler.MY_CHAT_MEMBER)
     )
+    app.add_handler(ChatMemberHandler(chats.admins_changed, ChatMemberHandler.CHAT_MEMBER))
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler("start", start.start, filters=private))
     app.add_handler(CommandHandler("help", start.help_command))
@@ -146,6 +147,7 @@ def register_organizers(app: Application, config: Config) -> None:
                                    filters=filters.ChatType.GROUPS))  # fmt: skip
     app.add_handler(CallbackQueryHandler(stats.on_button, pattern=r"^T:"))
     app.bot_data.deep_links["stats"] = stats.stats_deep_link
+    app.bot_data.deep_links["h"] = attendance.checkin_deep_link
     app.job_queue.run_repeating(
         mark_no_shows_job, interval=config.schedule.tick_seconds, name="no_shows"
     )

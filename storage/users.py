@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.bulk import execute_many
 from storage.memberships import Sighting, upsert_memberships
 from storage.models import DM_BLOCKED, DM_REACHABLE, Community, Membership, User
+from storage.redaction import redact_error
 from storage.types import utcnow
 from storage.upsert import insert_for
 
@@ -84,7 +85,7 @@ async def mark_unreachable(user_id: int, reason: str, *, session: AsyncSession) 
     await session.execute(
         update(User)
         .where(User.id == user_id)
-        .values(dm_status=DM_BLOCKED, dm_reason=reason[:200], dm_checked_at=utcnow())
+        .values(dm_status=DM_BLOCKED, dm_reason=redact_error(reason), dm_checked_at=utcnow())
     )
 
 

@@ -103,6 +103,8 @@ class CommunityConfig(_Section):
     timezone: str = "UTC"
     language: Literal["zh", "en"] = "zh"
     organizers: list[int] = []
+    # Salons are for the group's current members; true opens them all to anyone (guests).
+    open_to_guests: bool = False
 
     @field_validator("timezone")
     @classmethod

@@ -48,11 +48,14 @@ async def send(update: Update, text: str, markup: InlineKeyboardMarkup | None = 
 
 
 async def managed_salon(
-    update: Update, context: Context, salon_id: int
+    update: Update, context: Context, salon_id: int, *, fresh: bool = False
 ) -> tuple[Salon, CommunityConfig] | None:
-    """The salon and its community if this user organizes it; otherwise say why, return None."""
+    """The salon and its community if this user organizes it; otherwise say why, return None.
+
+    `fresh` (destructive actions) asks Telegram whether an admin still is one.
+    """
     _ = context.gettext(update)
-    communities = await organizer_communities(context, update.effective_user.id)
+    communities = await organizer_communities(context, update.effective_user.id, fresh=fresh)
     if not communities:
         await tell(update, _(NOT_ORGANIZER))
         return None

@@ -6,12 +6,12 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.common.context import Context
 from bot.common.formatting import local_time
+from bot.members.membership import visible_salons
 from bot.members.start import PAYLOAD_RE
 from bot.salons.member_texts import community_zone, salon_details, short_title
 from storage.models.salons import GOING, HELD, OFFERED
 from storage.salons import list_upcoming_salons
 from storage.signups import list_member_signups
-from storage.users import list_user_communities
 
 MAX_LISTED = 15
 
@@ -21,11 +21,11 @@ async def show_events(update: Update, context: Context) -> None:
     _ = context.gettext(update)
     language = context.language(update)
     user_id = update.effective_user.id
+    community_ids = [c.chat_id for c in context.config.communities]
     async with context.db.begin() as session:
-        community_ids = await list_user_communities(user_id, session=session)
-        if not community_ids:
-            community_ids = [c.chat_id for c in context.config.communities]
         salons = await list_upcoming_salons(community_ids, session=session)
+    # Members see their communities' salons; others only those that welcome guests.
+    salons = await visible_salons(context, user_id, salons)
     if not salons:
         await update.effective_message.reply_text(
             _("There are no upcoming salons right now. I will let you know when there is one.")
@@ -55,6 +55,9 @@ async def my_salons(update: Update, context: Context) -> None:
     language = context.language(update)
     async with context.db.begin() as session:
         mine = await list_member_signups(update.effective_user.id, session=session)
+    shown = {s.id for s in await visible_salons(context, update.effective_user.id,
+                                                 [item.salon for item in mine])}  # fmt: skip
+    mine = [item for item in mine if item.salon.id in shown]
     if not mine:
         await update.effective_message.reply_text(
             _("You have not signed up for any upcoming salon. Send /events to see what is on.")

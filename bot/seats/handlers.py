@@ -8,13 +8,14 @@ from telegram import InputFile, Update
 
 from bot.common.context import Context
 from bot.common.formatting import local_time
+from bot.members.membership import seat_allowed
 from bot.members.start import user_info
 from bot.outbox.notices import queue_offers
 from bot.salons.member_texts import community_zone, leave_keyboard, one_button, salon_details
 from bot.seats.calendar import ics_filename, salon_ics
 from bot.seats.invoices import price_text, send_invoice
 from bot.seats.refund_notices import leave_refunds
-from storage.models.salons import GOING, HELD, OFFERED, SALON_DRAFT
+from storage.models.salons import GOING, HELD, OFFERED, SALON_DRAFT, SALON_PUBLISHED
 from storage.outbox import cancel_pending
 from storage.salons import find_salon, get_salon
 from storage.signups import (
@@ -45,7 +46,8 @@ async def resolve_salon_id(context: Context, ref: str) -> int | None:
     """The id of a salon of a configured community named by id or short code."""
     community_ids = [c.chat_id for c in context.config.communities]
     async with context.db.begin() as session:
-        salon = await find_salon(ref, session=session, community_ids=community_ids)
+        salon = await find_salon(ref, session=session, community_ids=community_ids,
+                                 codes_only=True)  # fmt: skip
     return salon.id if salon and salon.status != SALON_DRAFT else None
 
 
@@ -94,6 +96,8 @@ async def join(
     update: Update, context: Context, *, salon_id: int | None, source: str = "self"
 ) -> SignupResult:
     """Sign the user up for a salon and tell them where they stand."""
+    if not await seat_allowed(update, context, salon_id):
+        return SignupResult(NOT_FOUND)
     async with context.db.begin() as session:
         await upsert_user(user_info(update), session=session)
         if salon_id is None:
@@ -205,11 +209,14 @@ async def join_deep_link(update: Update, context: Context, code: str) -> None:
 async def join_button(update: Update, context: Context) -> None:
     """The Join button (`J:<salon id>`)."""
     salon_id = callback_salon_id(update)
+    chat_id = update.effective_chat.id
     if update.effective_chat.type != "private":
         # A button in the group: open the private chat, where the confirmation can be sent.
         async with context.db.begin() as session:
             salon = await get_salon(salon_id, session=session) if salon_id else None
-        payload = f"j_{salon.short_code}" if salon else "events"
+        # Only a published salon of this very group: a forged id reveals no draft's code.
+        shown = salon and salon.status == SALON_PUBLISHED and salon.community_id == chat_id
+        payload = f"j_{salon.short_code}" if shown else "events"
         await update.callback_query.answer(
             url=f"https://t.me/{context.bot.username}?start={payload}"
         )
@@ -269,6 +276,8 @@ async def claim_button(update: Update, context: Context) -> None:
     """The Claim button (`C:<salon id>`) of a seat offered from the waitlist."""
     _ = context.gettext(update)
     salon_id = callback_salon_id(update)
+    if not await seat_allowed(update, context, salon_id):
+        return
     async with context.db.begin() as session:
         if salon_id is None:
             result = SignupResult(NOT_FOUND)

@@ -10,7 +10,15 @@ from storage.models.activity import (
 from storage.models.base import Base
 from storage.models.campaigns import Campaign, Invitation
 from storage.models.community_daily import CommunityDay
-from storage.models.core import DM_BLOCKED, DM_REACHABLE, DM_UNKNOWN, Community, Membership, User
+from storage.models.core import (
+    DM_BLOCKED,
+    DM_REACHABLE,
+    DM_UNKNOWN,
+    Community,
+    ErasedUser,
+    Membership,
+    User,
+)
 from storage.models.counts import CommunityCounts
 from storage.models.outbox import OutboxMessage
 from storage.models.payments import Payment
@@ -23,6 +31,7 @@ __all__ = [
     "DM_BLOCKED",
     "DM_REACHABLE",
     "DM_UNKNOWN",
+    "ErasedUser",
     "GroupMessage",
     "MemberChange",
     "Base",

@@ -71,3 +71,16 @@ class Membership(Base):
     # The member's last message or reaction given (not being replied to, not joining).
     last_active_at: Mapped[datetime | None]
     is_member: Mapped[bool] = mapped_column(default=True)
+
+
+class ErasedUser(Base):
+    """A person who deleted their data: nothing may write a row about them again.
+
+    Only the Telegram id is kept (it is what every writer checks); no name, no time of day
+    beyond the date of the erasure. A new /start by the person removes the entry.
+    """
+
+    __tablename__ = "erased_users"
+
+    user_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    erased_at: Mapped[datetime] = mapped_column(default=utcnow)
