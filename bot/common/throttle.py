@@ -1,4 +1,11 @@
-"""Per-user limit on commands and button presses (a sliding window, in memory)."""
+"""Per-member limit on everything a member makes the bot do (a sliding window, in memory).
+
+Counted: every private message (commands, texts, comment replies, edits), every command in a
+group (edited ones too), button presses and poll answers; payments are never refused here.
+Plain group chatter is not counted: it costs a buffered append and gets no answer. Over the
+limit the member is told once per burst and nothing else happens; edited messages are never
+handled further (PTB would run command handlers on them, answering every edit).
+"""
 
 from __future__ import annotations
 
@@ -38,24 +45,35 @@ class Throttle:
         return False, first
 
 
-def _is_command(update: Update) -> bool:
-    message = update.message
-    return bool(update.callback_query) or bool(
-        message and message.text and message.text.startswith("/")
-    )
+def _counts(update: Update) -> bool:
+    """Whether this update counts towards its member's limit."""
+    if update.callback_query is not None or update.poll_answer is not None:
+        return True
+    message = update.message or update.edited_message
+    if message is None or message.successful_payment is not None:
+        return False  # payments aside: money taken must be recorded
+    if message.chat.type == "private":
+        return True
+    return bool(message.text and message.text.startswith("/"))
 
 
 async def throttle(update: Update, context: Context) -> None:
-    """Refuse a user's commands beyond the configured rate (telling them once)."""
-    if update.effective_user is None or not _is_command(update):
-        return
-    allowed, first_refusal = context.bot_data.throttle.hit(update.effective_user.id)
-    if allowed:
-        return
+    """Refuse a member's updates beyond the configured rate (telling them once); stop edits."""
+    user = update.effective_user
+    if user is not None and _counts(update):
+        allowed, first_refusal = context.bot_data.throttle.hit(user.id)
+        if not allowed:
+            if first_refusal:
+                await _tell_once(update, context)
+            raise ApplicationHandlerStop
+    if update.edited_message is not None:  # tracked already (group -2); never answered
+        raise ApplicationHandlerStop
+
+
+async def _tell_once(update: Update, context: Context) -> None:
     _ = context.gettext(update)
     text = _("You are sending commands too fast. Please wait a few seconds.")
     if update.callback_query:
         await update.callback_query.answer(text)
-    elif first_refusal and update.effective_chat.type == "private":
-        await update.effective_message.reply_text(text)
-    raise ApplicationHandlerStop
+    elif update.message is not None and update.message.chat.type == "private":
+        await update.message.reply_text(text)
