@@ -21,9 +21,11 @@ from typing import Any
 from sqlalchemy import Column, Table, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.erasures import add_erasure
 from storage.invitations import stop_invitations
 from storage.models import (
     Campaign,
+    ErasedUser,
     GroupMessage,
     Invitation,
     MemberChange,
@@ -67,6 +69,8 @@ LINKS: tuple[Column, ...] = (
     Salon.__table__.c.created_by,
     Campaign.__table__.c.created_by,
 )
+# The erasure list: the one row kept, the id alone, so that deletion stays final.
+ERASURE: tuple[Column, ...] = (ErasedUser.__table__.c.user_id,)
 # Kept for accounting with the person's id set to NULL (see `_KEEP_UNTIL_REFUNDED`).
 ACCOUNTING: tuple[Column, ...] = (Payment.__table__.c.user_id,)
 # Accounting rows whose id stays (flagged `user_erased`) until a refund to the person is done.
@@ -115,6 +119,7 @@ async def delete_user_data(user_id: int, *, session: AsyncSession) -> dict[str, 
         counts[_key(column)] = result.rowcount
     result = await session.execute(delete(User).where(User.id == user_id))
     counts["users.id"] = result.rowcount
+    await add_erasure(user_id, session=session)  # so that nothing brings them back
     return counts
 
 
