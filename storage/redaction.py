@@ -12,7 +12,8 @@ import re
 
 _TOKEN = re.compile(r"\b\d{5,}:[A-Za-z0-9_-]{20,}")
 _URL = re.compile(r"\b[a-z][a-z0-9+.-]*://\S+", re.IGNORECASE)
-_QUOTED = re.compile(r"\"[^\"]*\"|'[^']*'|«[^»]*»|“[^”]*”|「[^」]*」")
+# A quote not inside a word ("can't" is no quote) up to its closing partner.
+_QUOTED = re.compile(r"(?<!\w)(\"[^\"]*\"|'[^']*'(?!\w))|«[^»]*»|“[^”]*”|「[^」]*」")
 _NUMBER = re.compile(r"-?\d{5,}")
 _EMAIL_OR_HANDLE = re.compile(r"@\w+|\S+@\S+")
 MAX_LENGTH = 200

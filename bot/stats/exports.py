@@ -33,9 +33,12 @@ def cell(value: object) -> object:
     """
     if value is None:
         return ""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    if not isinstance(value, str):
+        return value
+    if value.startswith(FORMULA_STARTS):
+        value = "'" + value
+    # A bare CR is no line end to the writer (it would not quote it) but is to spreadsheets.
+    return value.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def csv_bytes(columns: Sequence[str], rows: Iterable[Sequence]) -> bytes:
