@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-
 from telegram import Update
 
 from bot.common.throttle import Throttle
