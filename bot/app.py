@@ -95,6 +95,7 @@ def build_app(config: Config, *, request: BaseRequest | None = None) -> Applicat
     app = builder.build()
     app.bot_data.config = config
     app.bot_data.throttle = Throttle(config.limits.commands_per_user, config.limits.window_seconds)
+    app.bot_data.shared_limit = is_postgres(config.database.url)
 
     configured = [c.chat_id for c in config.communities]
     unknown_group = filters.ChatType.GROUPS & ~filters.Chat(chat_id=configured)

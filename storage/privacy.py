@@ -29,6 +29,7 @@ from storage.models import (
     GroupMessage,
     Invitation,
     MemberChange,
+    MemberRate,
     MemberScore,
     MemberSegment,
     Membership,
@@ -61,6 +62,7 @@ PERSONAL: tuple[Column, ...] = (
     Reaction.__table__.c.user_id,
     MemberChange.__table__.c.user_id,
     Membership.__table__.c.user_id,
+    MemberRate.__table__.c.user_id,
 )
 # Other people's rows pointing at the person: kept, the link is set to NULL.
 LINKS: tuple[Column, ...] = (

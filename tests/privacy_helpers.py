@@ -9,7 +9,16 @@ from sqlalchemy import JSON, BigInteger, Integer, String, Text, cast, func, sele
 from storage.activity import add_activity
 from storage.events import MemberEvent, MessageEvent, ReactionCountEvent, ReactionEvent
 from storage.feedback import add_poll
-from storage.models import Base, Campaign, Invitation, OutboxMessage, Payment, Salon, Signup
+from storage.models import (
+    Base,
+    Campaign,
+    Invitation,
+    MemberRate,
+    OutboxMessage,
+    Payment,
+    Salon,
+    Signup,
+)
 from storage.models.campaigns import INV_PENDING
 from storage.models.salons import GOING, WAITLIST
 from storage.outbox import add_outbox_message, enqueue
@@ -94,6 +103,7 @@ async def seed_person(db) -> dict[str, int]:
         )
         salon.going_count = 1
         session.add(Signup(salon_id=salon.id, user_id=PERSON, status=GOING))
+        session.add(MemberRate(user_id=PERSON, window_start=now, hits=3))
         session.add(Signup(salon_id=salon.id, user_id=OTHER, status=WAITLIST,
                            waitlisted_at=now))  # fmt: skip
         past = await add_salon(NewSalon(COMMUNITY_ID, "Last time", now - timedelta(days=5), 10),

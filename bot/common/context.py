@@ -31,6 +31,8 @@ class BotData:
     engine: AsyncEngine | None = None
     db: async_sessionmaker | None = None
     throttle: Throttle | None = None
+    # Several processes share one database (PostgreSQL): the limit is counted there too.
+    shared_limit: bool = False
     activity: ActivityBuffer | None = None
     dispatcher: Dispatcher | None = None
     leader: Leadership | None = None

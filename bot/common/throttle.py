@@ -12,11 +12,14 @@ from __future__ import annotations
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
 from bot.common.context import Context
+from storage.rates import count_hit
+from storage.types import utcnow
 
 
 @dataclass
@@ -62,12 +65,26 @@ async def throttle(update: Update, context: Context) -> None:
     user = update.effective_user
     if user is not None and _counts(update):
         allowed, first_refusal = context.bot_data.throttle.hit(user.id)
+        if context.bot_data.shared_limit and (allowed or first_refusal):
+            # The database's count holds (and says when to tell); this process's own count
+            # only spares the database the rest of a flood.
+            shared_allowed, first_refusal = await _shared_hit(context, user.id)
+            allowed = allowed and shared_allowed
         if not allowed:
             if first_refusal:
                 await _tell_once(update, context)
             raise ApplicationHandlerStop
     if update.edited_message is not None:  # tracked already (group -2); never answered
         raise ApplicationHandlerStop
+
+
+async def _shared_hit(context: Context, user_id: int) -> tuple[bool, bool]:
+    """Several processes (PostgreSQL): the count in the database is the one that holds."""
+    limit = context.bot_data.throttle
+    async with context.db.begin() as session:
+        hits = await count_hit(user_id, window=timedelta(seconds=limit.window), now=utcnow(),
+                               session=session)  # fmt: skip
+    return hits <= limit.limit, hits == limit.limit + 1
 
 
 async def _tell_once(update: Update, context: Context) -> None:

@@ -6,6 +6,7 @@ Create Date: 2026-12-04
 
 `salons.guests_welcome`: a public event that people outside the community may see and join
 (off by default: salons are for the community's current members).
+`member_rates`: the per-member limit's counts, shared by several processes on PostgreSQL.
 `erased_users`: the ids of people who deleted their data; every writer that could re-create
 a person (activity from the group, imports, other processes' buffers) checks it first.
 """
@@ -29,6 +30,12 @@ def upgrade() -> None:
     sa.Column('erased_at', storage.types.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('user_id', name=op.f('pk_erased_users'))
     )
+    op.create_table('member_rates',
+    sa.Column('user_id', sa.BigInteger(), autoincrement=False, nullable=False),
+    sa.Column('window_start', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('hits', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('user_id', name=op.f('pk_member_rates'))
+    )
     # A plain ADD COLUMN (no batch rebuild): salons carries no count triggers, but it is big.
     op.add_column('salons', sa.Column('guests_welcome', sa.Boolean(), server_default=sa.false(),
                                       nullable=False))
@@ -37,4 +44,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table('salons', schema=None) as batch_op:
         batch_op.drop_column('guests_welcome')
+    op.drop_table('member_rates')
     op.drop_table('erased_users')

@@ -16,6 +16,7 @@ from storage.models.core import (
     DM_UNKNOWN,
     Community,
     ErasedUser,
+    MemberRate,
     Membership,
     User,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "DM_REACHABLE",
     "DM_UNKNOWN",
     "ErasedUser",
+    "MemberRate",
     "GroupMessage",
     "MemberChange",
     "Base",

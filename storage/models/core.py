@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, false
+from sqlalchemy import ForeignKey, Index, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base
@@ -84,3 +84,13 @@ class ErasedUser(Base):
 
     user_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     erased_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MemberRate(Base):
+    """Updates a member caused in the current window, shared by every process (PostgreSQL)."""
+
+    __tablename__ = "member_rates"
+
+    user_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    window_start: Mapped[datetime]
+    hits: Mapped[int] = mapped_column(Integer, default=0)

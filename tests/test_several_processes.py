@@ -1,0 +1,62 @@
+"""Two Applications on one PostgreSQL database, updates delivered to each in turn."""
+
+from __future__ import annotations
+
+from contextlib import AsyncExitStack
+
+from sqlalchemy import func, select
+
+from storage.models import Membership, User
+from tests.conftest import make_config, started_app
+from tests.fakes import FakeRequest
+from tests.updates import COMMUNITY_ID, EN_USER, callback, group_message, message
+
+TOO_FAST = "You are sending commands too fast. Please wait a few seconds."
+
+
+async def _two(stack: AsyncExitStack, url: str, **sections):
+    config = make_config(url, **sections)
+    requests = [FakeRequest(), FakeRequest()]
+    apps = [await stack.enter_async_context(started_app(config, r)) for r in requests]
+    return apps, requests
+
+
+async def test_the_limit_holds_across_processes(pg_db_url):
+    async with AsyncExitStack() as stack:
+        limits = {"commands_per_user": 4, "window_seconds": 60}
+        apps, requests = await _two(stack, pg_db_url, limits=limits)
+        for i in range(10):
+            app = apps[i % 2]
+            await app.process_update(message("/help", EN_USER, bot=app.bot))
+    texts = [t for r in requests for t in r.sent_texts(EN_USER["id"])]
+    assert len([t for t in texts if t != TOO_FAST]) == 4
+    assert texts.count(TOO_FAST) == 1
+
+
+async def test_a_deletion_in_one_process_is_final_in_the_other(pg_db_url):
+    person = {"id": 6101, "is_bot": False, "first_name": "Zed", "language_code": "en"}
+    async with AsyncExitStack() as stack:
+        (one, other), _requests = await _two(stack, pg_db_url)
+        # The other process saw them write in the group; its buffer is not written yet.
+        await other.process_update(group_message("still buffered", person, bot=other.bot))
+        await one.process_update(callback("P:del:yes", person, bot=one.bot))
+        await other.bot_data.activity.flush()
+        async with one.bot_data.db.begin() as session:
+            users = await session.scalar(select(func.count()).where(User.id == person["id"]))
+            members = await session.scalar(
+                select(func.count()).where(Membership.user_id == person["id"])
+            )
+    assert (users, members) == (0, 0)
+
+
+async def test_a_demotion_seen_by_one_process_holds_in_the_other(pg_db_url):
+    async with AsyncExitStack() as stack:
+        (one, other), (r1, r2) = await _two(stack, pg_db_url)
+        for request in (r1, r2):
+            request.api.admins[COMMUNITY_ID] = [EN_USER["id"]]
+        await other.process_update(message("/salons", EN_USER, bot=other.bot))  # cached: admin
+        for request in (r1, r2):
+            request.api.admins[COMMUNITY_ID] = []
+        await other.process_update(message("/export", EN_USER, bot=other.bot))
+    assert r2.sent_texts(EN_USER["id"])[-1] == "Only organizers of a community can do that."
+    assert not r2.calls_to("sendDocument")
