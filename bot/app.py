@@ -33,6 +33,7 @@ import bot.members.start as start
 import bot.privacy.handlers as privacy
 import bot.salons.browse as members
 import bot.salons.create as newsalon
+import bot.salons.dialogues as dialogues
 import bot.salons.manage as manage
 import bot.seats.handlers as signups
 import bot.seats.payment_handlers as payments
@@ -96,14 +97,16 @@ def build_app(config: Config, *, request: BaseRequest | None = None) -> Applicat
     app.bot_data.config = config
     app.bot_data.throttle = Throttle(config.limits.commands_per_user, config.limits.window_seconds)
     app.bot_data.shared_limit = is_postgres(config.database.url)
+    app.bot_data.shared_dialogues = is_postgres(config.database.url)
 
     configured = [c.chat_id for c in config.communities]
     unknown_group = filters.ChatType.GROUPS & ~filters.Chat(chat_id=configured)
-    # Groups run in order: -3 unknown chats (stop), -2 activity tracking, -1 the per-user
-    # command limit (stop), then the features.
-    app.add_handler(MessageHandler(unknown_group, chats.unknown_group_message), group=-3)
-    app.add_handler(TypeHandler(Update, activity.track_activity), group=-2)
-    app.add_handler(TypeHandler(Update, throttle), group=-1)
+    # Groups run in order: -4 unknown chats (stop), -3 activity tracking, -2 the per-member
+    # limit (stop), -1 an organizer's dialogue as the database has it, then the features.
+    app.add_handler(MessageHandler(unknown_group, chats.unknown_group_message), group=-4)
+    app.add_handler(TypeHandler(Update, activity.track_activity), group=-3)
+    app.add_handler(TypeHandler(Update, throttle), group=-2)
+    app.add_handler(TypeHandler(Update, dialogues.load_dialogue), group=-1)
     app.add_handler(
         ChatMemberHandler(chats.bot_membership_changed, ChatMemberHandler.MY_CHAT_MEMBER)
     )
@@ -133,7 +136,8 @@ def register_organizers(app: Application, config: Config) -> None:
     """Organizer commands and buttons, self check-in, the no-show tick."""
     private = filters.ChatType.PRIVATE
     # /newsalon and the Edit buttons share one dialogue; then the S: buttons.
-    app.add_handler(newsalon.salon_conversation())
+    app.bot_data.dialogue = newsalon.salon_conversation()
+    app.add_handler(app.bot_data.dialogue)
     app.add_handler(CommandHandler("salons", manage.list_salons, filters=private))
     app.add_handler(CommandHandler("here", attendance.here, filters=private))
     app.add_handler(CommandHandler("invite", invite.invite_command, filters=private))

@@ -25,6 +25,7 @@ from storage.erasures import add_erasure
 from storage.invitations import stop_invitations
 from storage.models import (
     Campaign,
+    Dialogue,
     ErasedUser,
     GroupMessage,
     Invitation,
@@ -63,6 +64,7 @@ PERSONAL: tuple[Column, ...] = (
     MemberChange.__table__.c.user_id,
     Membership.__table__.c.user_id,
     MemberRate.__table__.c.user_id,
+    Dialogue.__table__.c.user_id,
 )
 # Other people's rows pointing at the person: kept, the link is set to NULL.
 LINKS: tuple[Column, ...] = (

@@ -12,6 +12,7 @@ from storage.feedback import add_poll
 from storage.models import (
     Base,
     Campaign,
+    Dialogue,
     Invitation,
     MemberRate,
     OutboxMessage,
@@ -104,6 +105,7 @@ async def seed_person(db) -> dict[str, int]:
         salon.going_count = 1
         session.add(Signup(salon_id=salon.id, user_id=PERSON, status=GOING))
         session.add(MemberRate(user_id=PERSON, window_start=now, hits=3))
+        session.add(Dialogue(chat_id=PERSON, user_id=PERSON, state=1, data=b"\x80\x04}\x94."))
         session.add(Signup(salon_id=salon.id, user_id=OTHER, status=WAITLIST,
                            waitlisted_at=now))  # fmt: skip
         past = await add_salon(NewSalon(COMMUNITY_ID, "Last time", now - timedelta(days=5), 10),

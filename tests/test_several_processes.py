@@ -6,10 +6,11 @@ from contextlib import AsyncExitStack
 
 from sqlalchemy import func, select
 
-from storage.models import Membership, User
+from storage.models import Dialogue, Membership, User
 from tests.conftest import make_config, started_app
 from tests.fakes import FakeRequest
-from tests.updates import COMMUNITY_ID, EN_USER, callback, group_message, message
+from tests.organizer import local_in, salons_in, text_of, utc_of
+from tests.updates import COMMUNITY_ID, EN_USER, ORGANIZER, callback, group_message, message
 
 TOO_FAST = "You are sending commands too fast. Please wait a few seconds."
 
@@ -60,3 +61,25 @@ async def test_a_demotion_seen_by_one_process_holds_in_the_other(pg_db_url):
         await other.process_update(message("/export", EN_USER, bot=other.bot))
     assert r2.sent_texts(EN_USER["id"])[-1] == "Only organizers of a community can do that."
     assert not r2.calls_to("sendDocument")
+
+
+async def test_a_newsalon_dialogue_whose_steps_land_on_both_processes_completes(pg_db_url):
+    start = local_in(7, 14, 0)
+    steps = [("say", "/newsalon"), ("say", "Philosophy night"), ("press", "S:skip:1"),
+             ("say", "books; philosophy"), ("say", text_of(start)), ("say", "90"),
+             ("press", "S:skip:5"), ("say", "15"), ("press", "S:skip:7"),
+             ("say", "30")]  # fmt: skip
+    async with AsyncExitStack() as stack:
+        apps, requests = await _two(stack, pg_db_url, limits={"commands_per_user": 1000})
+        for i, (kind, value) in enumerate(steps):
+            app = apps[i % 2]
+            make = message if kind == "say" else callback
+            await app.process_update(make(value, ORGANIZER, bot=app.bot))
+        [salon] = await salons_in(apps[0].bot_data.db)
+        async with apps[0].bot_data.db.begin() as session:
+            left = await session.scalar(select(func.count()).select_from(Dialogue))
+    assert (salon.title, salon.capacity, salon.price_amount) == ("Philosophy night", 15, 30)
+    assert salon.starts_at == utc_of(start) and salon.tags == "books;philosophy"
+    assert left == 0  # the finished dialogue is gone from the database
+    texts = [t for r in requests for t in r.sent_texts(ORGANIZER["id"])]
+    assert not any("Only organizers" in t for t in texts)

@@ -33,6 +33,9 @@ class BotData:
     throttle: Throttle | None = None
     # Several processes share one database (PostgreSQL): the limit is counted there too.
     shared_limit: bool = False
+    # ... and organizers' dialogues live there (bot/salons/dialogues.py).
+    shared_dialogues: bool = False
+    dialogue: object | None = None  # the /newsalon ConversationHandler
     activity: ActivityBuffer | None = None
     dispatcher: Dispatcher | None = None
     leader: Leadership | None = None

@@ -21,6 +21,7 @@ from bot.common.context import Context
 from bot.common.i18n import N_
 from bot.common.roles import organizer_communities
 from bot.salons.access import NOT_ORGANIZER, parse_callback, send
+from bot.salons.dialogues import SharedConversation
 from bot.salons.edit import EDIT, NEW_VALUE, apply_new_value, ask_new_value
 from bot.salons.input import (
     MAX_DESCRIPTION,
@@ -233,7 +234,7 @@ async def cancel(update: Update, context: Context) -> int:
     return END
 
 
-def salon_conversation() -> ConversationHandler:
+def salon_conversation() -> SharedConversation:
     """/newsalon and the Edit buttons: one dialogue at a time (/cancel aborts, entries restart)."""
     text = filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE
     states = {
@@ -247,7 +248,7 @@ def salon_conversation() -> ConversationHandler:
     # Tracking per chat and user (not per message) is what we want; PTB warns about it anyway.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PTBUserWarning)
-        return ConversationHandler(
+        return SharedConversation(
             entry_points=[
                 CommandHandler("newsalon", new_salon, filters=filters.ChatType.PRIVATE),
                 CallbackQueryHandler(ask_new_value, pattern=r"^S:e[tnlcp]:"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, false
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base
@@ -94,3 +94,19 @@ class MemberRate(Base):
     user_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     window_start: Mapped[datetime]
     hits: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Dialogue(Base):
+    """An organizer's open dialogue (/newsalon, an Edit button): its step and its answers.
+
+    In the database so that each answer may reach any process; `data` is the pickled
+    answers (values the bot itself parsed: text, numbers, times).
+    """
+
+    __tablename__ = "dialogues"
+
+    chat_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    state: Mapped[int | None] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
