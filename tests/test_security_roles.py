@@ -38,9 +38,7 @@ async def snapshot(db) -> tuple:
         signups = (await session.execute(
             select(Signup.id, Signup.status, Signup.attended, Signup.checked_in_at)
             .order_by(Signup.id))).all()  # fmt: skip
-    counts = await all_counts(db)
-    counts.pop("member_rates")  # the per-member limit's own count (PostgreSQL): not data
-    return counts, salons, signups
+    return await all_counts(db), salons, signups
 
 
 def organizer_actions(salon: int, draft: int, attendee: int) -> list[str]:
