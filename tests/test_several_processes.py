@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from storage.models import Dialogue, Membership, User
 from tests.conftest import make_config, started_app
 from tests.fakes import FakeRequest
-from tests.organizer import local_in, salons_in, text_of, utc_of
+from tests.organizer import local_in, salons_in, stored_salon, text_of, utc_of
 from tests.updates import COMMUNITY_ID, EN_USER, ORGANIZER, callback, group_message, message
 
 TOO_FAST = "You are sending commands too fast. Please wait a few seconds."
@@ -83,3 +83,14 @@ async def test_a_newsalon_dialogue_whose_steps_land_on_both_processes_completes(
     assert left == 0  # the finished dialogue is gone from the database
     texts = [t for r in requests for t in r.sent_texts(ORGANIZER["id"])]
     assert not any("Only organizers" in t for t in texts)
+
+
+async def test_an_edit_button_answered_on_the_other_process_saves(pg_db_url):
+    async with AsyncExitStack() as stack:
+        (one, other), (r1, r2) = await _two(stack, pg_db_url)
+        salon = await stored_salon(one.bot_data.db)
+        await one.process_update(callback(f"S:en:{salon.id}", ORGANIZER, bot=one.bot))
+        await other.process_update(message("A new title", ORGANIZER, bot=other.bot))
+        [salon] = await salons_in(one.bot_data.db)
+    assert salon.title == "A new title"
+    assert r2.sent_texts(ORGANIZER["id"])[-1].startswith("Saved.")
