@@ -38,6 +38,7 @@ import bot.salons.broadcast as broadcast
 import bot.salons.browse as members
 import bot.salons.co_organizers as co_organizers
 import bot.salons.create as newsalon
+import bot.salons.dialogues as dialogues
 import bot.salons.manage as manage
 import bot.salons.roster as roster
 import bot.salons.series as series
@@ -117,17 +118,21 @@ def build_app(config: Config, *, request: BaseRequest | None = None) -> Applicat
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     app = builder.build()
+    app.bot_data.shared_limit = is_postgres(config.database.url)
+    app.bot_data.shared_dialogues = is_postgres(config.database.url)
 
     configured = [c.chat_id for c in config.communities]
     unknown_group = filters.ChatType.GROUPS & ~filters.Chat(chat_id=configured)
-    # Groups run in order: -3 unknown chats (stop), -2 activity tracking, -1 the per-user
-    # command limit (stop), then the features.
-    app.add_handler(MessageHandler(unknown_group, chats.unknown_group_message), group=-3)
-    app.add_handler(TypeHandler(Update, activity.track_activity), group=-2)
-    app.add_handler(TypeHandler(Update, throttle), group=-1)
+    # Groups run in order: -4 unknown chats (stop), -3 activity tracking, -2 the per-member
+    # limit (stop), -1 an organizer's dialogue as the database has it, then the features.
+    app.add_handler(MessageHandler(unknown_group, chats.unknown_group_message), group=-4)
+    app.add_handler(TypeHandler(Update, activity.track_activity), group=-3)
+    app.add_handler(TypeHandler(Update, throttle), group=-2)
+    app.add_handler(TypeHandler(Update, dialogues.load_dialogue), group=-1)
     app.add_handler(
         ChatMemberHandler(chats.bot_membership_changed, ChatMemberHandler.MY_CHAT_MEMBER)
     )
+    app.add_handler(ChatMemberHandler(chats.admins_changed, ChatMemberHandler.CHAT_MEMBER))
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler("start", start.start, filters=private))
     app.add_handler(CommandHandler("help", start.help_command))
@@ -154,7 +159,8 @@ def register_organizers(app: Application, config: Config) -> None:
     """Organizer commands and buttons, self check-in, the no-show tick."""
     private = filters.ChatType.PRIVATE
     # /newsalon and the Edit buttons share one dialogue; then the S: buttons.
-    app.add_handler(newsalon.salon_conversation())
+    app.bot_data.dialogue = newsalon.salon_conversation()
+    app.add_handler(app.bot_data.dialogue)
     app.add_handler(CommandHandler("salons", manage.list_salons, filters=private))
     app.add_handler(CommandHandler("here", attendance.here, filters=private))
     app.add_handler(CommandHandler("invite", invite.invite_command, filters=private))
@@ -185,6 +191,7 @@ def register_organizers(app: Application, config: Config) -> None:
     app.add_handler(CommandHandler(["stats", "export"], stats.group_stats,
                                    filters=filters.ChatType.GROUPS))  # fmt: skip
     app.bot_data.deep_links["stats"] = stats.stats_deep_link
+    app.bot_data.deep_links["h"] = attendance.checkin_deep_link
     app.job_queue.run_repeating(
         mark_no_shows_job, interval=config.schedule.tick_seconds, name="no_shows"
     )

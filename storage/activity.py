@@ -27,6 +27,7 @@ from storage.activity_rows import (
     upsert_reaction_counts,
 )
 from storage.bulk import among, chunks
+from storage.erasures import erased_before, get_erasures
 from storage.events import (
     SEEN,
     Event,
@@ -101,6 +102,7 @@ async def add_activity(
     await _skip_stored(batch, session=session)
     counts = ActivityCounts()
     counts.opted_out = await _drop_opted_out(batch, session=session)
+    counts.opted_out += await _drop_erased(batch, session=session)
     await _users_and_memberships(batch, session=session)
     policy = (store_text, text_since)
     await add_messages(batch.messages, policy, session=session)
@@ -182,6 +184,34 @@ async def _drop_opted_out(batch: _Batch, *, session: AsyncSession) -> int:
             r.target_user_id = None
     kept = len(batch.messages) + len(batch.edits) + len(batch.reactions) + len(batch.members)
     return len(actors) - kept
+
+
+async def _drop_erased(batch: _Batch, *, session: AsyncSession) -> int:
+    """Nothing dated before a person's erasure comes back (storage/erasures.py)."""
+    referenced = {e.user_id for e in (*batch.messages, *batch.edits, *batch.reactions,
+                                      *batch.members)}  # fmt: skip
+    referenced |= {m.reply_to_user_id for m in batch.messages if m.reply_to_user_id}
+    referenced |= {r.target_user_id for r in batch.reactions if r.target_user_id}
+    erasures = await get_erasures(referenced, session=session)
+    if not erasures:
+        return 0
+    before = len(batch.messages) + len(batch.edits) + len(batch.reactions) + len(batch.members)
+    batch.messages = [
+        m for m in batch.messages if not erased_before(erasures, m.user_id, m.sent_at)
+    ]
+    batch.edits = [e for e in batch.edits
+                   if not erased_before(erasures, e.user_id, e.sent_at)]  # fmt: skip
+    batch.reactions = [r for r in batch.reactions
+                       if not erased_before(erasures, r.user_id, r.reacted_at)]  # fmt: skip
+    batch.members = [e for e in batch.members if not erased_before(erasures, e.user_id, e.at)]
+    for m in batch.messages:  # a reply to their old message: the reply stays, the link goes
+        if erased_before(erasures, m.reply_to_user_id, m.reply_to_sent_at):
+            m.reply_to_user_id, m.reply_to, m.reply_to_sent_at = None, None, None
+    for r in batch.reactions:
+        if erased_before(erasures, r.target_user_id, None):
+            r.target_user_id = None
+    after = len(batch.messages) + len(batch.edits) + len(batch.reactions) + len(batch.members)
+    return before - after
 
 
 async def _users_and_memberships(batch: _Batch, *, session: AsyncSession) -> None:

@@ -96,8 +96,11 @@ class CheckIn(enum.Enum):
 async def check_in_by_code(
     user_id: int, code: str, *, session: AsyncSession, now: datetime | None = None
 ) -> tuple[CheckIn, Salon | None]:
-    """Check a member in by the salon's check-in code (or short code) during the event."""
-    now = now or utcnow()
+    """Check a member in by the check-in code shown at the venue, during the event.
+
+    Only the check-in code counts: the public join code is printed in every announcement,
+    so accepting it would let anyone signed up check in from home.
+    """
     code = code.strip().upper()
     # Codes are ASCII letters and digits; anything else (NUL included) matches no salon.
     if not code or len(code) > 16 or not (code.isascii() and code.isalnum()):
@@ -105,13 +108,26 @@ async def check_in_by_code(
     salons = list(
         await session.scalars(
             select(Salon)
-            .where(
-                or_(Salon.checkin_code == code, Salon.short_code == code),
-                Salon.status != SALON_DRAFT,
-            )
+            .where(Salon.checkin_code == code, Salon.status != SALON_DRAFT)
             .order_by(Salon.starts_at.desc())
         )
     )
+    return await _check_in(user_id, salons, session=session, now=now)
+
+
+async def check_in_at_salon(
+    user_id: int, salon_id: int, *, session: AsyncSession, now: datetime | None = None
+) -> tuple[CheckIn, Salon | None]:
+    """Check a member in at a salon named by a signed link the organizer shows at the venue."""
+    salon = await session.get(Salon, salon_id)
+    salons = [salon] if salon is not None and salon.status != SALON_DRAFT else []
+    return await _check_in(user_id, salons, session=session, now=now)
+
+
+async def _check_in(
+    user_id: int, salons: list[Salon], *, session: AsyncSession, now: datetime | None
+) -> tuple[CheckIn, Salon | None]:
+    now = now or utcnow()
     if not salons:
         return CheckIn.UNKNOWN_CODE, None
     # Check-in codes are short and may repeat across salons: prefer the one they signed up for.

@@ -31,14 +31,17 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
             # past the busy timeout ("database is locked").
             options = {"pool_size": 1, "max_overflow": 0, "pool_timeout": SQLITE_BUSY_SECONDS}
         engine = create_async_engine(
-            url, echo=echo, connect_args={"timeout": SQLITE_BUSY_SECONDS}, **options
-        )
+            url, echo=echo, connect_args={"timeout": SQLITE_BUSY_SECONDS}, hide_parameters=True,
+            **options,
+        )  # fmt: skip
         _configure_sqlite(engine)
         return engine
     return create_async_engine(
         url,
         echo=echo,
         pool_pre_ping=True,  # connections broken by a server restart are replaced, not used
+        # Parameters are members' texts and names: never in logs or exception messages.
+        hide_parameters=True,
         pool_size=10,
         connect_args={"timeout": PG_CONNECT_TIMEOUT_SECONDS},
     )

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, case
+from sqlalchemy import and_, case, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.bulk import execute_many
@@ -127,3 +127,22 @@ async def add_memberships_if_missing(
 
 def _insert_missing(insert):
     return insert(_table).on_conflict_do_nothing(index_elements=["community_id", "user_id"])
+
+
+@dataclass(frozen=True)
+class MembershipState:
+    """What the database knows about one person in one community."""
+
+    community_id: int
+    is_member: bool
+    last_seen_at: datetime
+
+
+async def get_memberships(user_id: int, *, session: AsyncSession) -> dict[int, MembershipState]:
+    """The person's membership rows, by community id (current members and those who left)."""
+    rows = await session.execute(
+        select(_table.c.community_id, _table.c.is_member, _table.c.last_seen_at).where(
+            _table.c.user_id == user_id
+        )
+    )
+    return {c: MembershipState(c, bool(m), seen) for c, m, seen in rows}

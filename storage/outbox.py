@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import Invitation, OutboxMessage
 from storage.models.campaigns import INV_CANCELLED, INV_SENT, INV_UNDELIVERABLE, INV_UNKNOWN
 from storage.models.outbox import CANCELLED, FAILED, PENDING, SENDING, SENT, UNKNOWN
+from storage.redaction import redact_error
 from storage.types import utcnow
 from storage.upsert import insert_for
 
@@ -155,7 +156,7 @@ async def mark_failed(message_id: int, error: str, *, session: AsyncSession) -> 
     await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id)
-        .values(status=FAILED, last_error=error[:500], attempts=OutboxMessage.attempts + 1)
+        .values(status=FAILED, last_error=redact_error(error), attempts=OutboxMessage.attempts + 1)
     )
 
 
@@ -165,7 +166,7 @@ async def mark_unknown(message_id: int, error: str, *, session: AsyncSession) ->
     await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id)
-        .values(status=UNKNOWN, last_error=error[:500], attempts=OutboxMessage.attempts + 1)
+        .values(status=UNKNOWN, last_error=redact_error(error), attempts=OutboxMessage.attempts + 1)
     )
 
 
@@ -180,7 +181,7 @@ async def mark_retry(
     """Back to pending, not before `not_before` (`count_attempt=False` for flood waits)."""
     values: dict = {"status": PENDING, "not_before": not_before}
     if error is not None:
-        values["last_error"] = error[:500]
+        values["last_error"] = redact_error(error)
     if count_attempt:
         values["attempts"] = OutboxMessage.attempts + 1
     await session.execute(

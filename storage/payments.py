@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Payment, Salon
 from storage.models.payments import MANUAL_REFUND, PAID, REFUND_DUE, REFUNDED, STARS
+from storage.redaction import redact_error
 from storage.types import utcnow
 
 LEASE = timedelta(minutes=5)
@@ -116,7 +117,7 @@ async def mark_refund_failed(
     if payment is None or payment.status != REFUND_DUE:
         return None
     payment.refund_attempts += 1
-    payment.refund_error, payment.refund_next_at = error[:500], retry_at
+    payment.refund_error, payment.refund_next_at = redact_error(error), retry_at
     await session.flush()
     return payment
 

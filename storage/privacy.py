@@ -21,13 +21,17 @@ from typing import Any
 from sqlalchemy import Column, Table, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.erasures import add_erasure
 from storage.invitations import stop_invitations
 from storage.models import (
     Campaign,
+    Dialogue,
+    ErasedUser,
     GroupMessage,
     Invitation,
     LeaderboardOptIn,
     MemberChange,
+    MemberRate,
     MemberScore,
     MemberSegment,
     Membership,
@@ -72,6 +76,8 @@ PERSONAL: tuple[Column, ...] = (
     Referral.__table__.c.referrer_user_id,
     LeaderboardOptIn.__table__.c.user_id,
     Membership.__table__.c.user_id,
+    MemberRate.__table__.c.user_id,
+    Dialogue.__table__.c.user_id,
 )
 # Other people's rows pointing at the person: kept, the link is set to NULL.
 LINKS: tuple[Column, ...] = (
@@ -83,6 +89,8 @@ LINKS: tuple[Column, ...] = (
     SalonOrganizer.__table__.c.added_by,
     SalonSeries.__table__.c.created_by,
 )
+# The erasure list: the one row kept, the id alone, so that deletion stays final.
+ERASURE: tuple[Column, ...] = (ErasedUser.__table__.c.user_id,)
 # Kept for accounting with the person's id set to NULL (see `_KEEP_UNTIL_REFUNDED`).
 ACCOUNTING: tuple[Column, ...] = (Payment.__table__.c.user_id,)
 # Accounting rows whose id stays (flagged `user_erased`) until a refund to the person is done.
@@ -131,6 +139,7 @@ async def delete_user_data(user_id: int, *, session: AsyncSession) -> dict[str, 
         counts[_key(column)] = result.rowcount
     result = await session.execute(delete(User).where(User.id == user_id))
     counts["users.id"] = result.rowcount
+    await add_erasure(user_id, session=session)  # so that nothing brings them back
     return counts
 
 

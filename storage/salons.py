@@ -78,14 +78,25 @@ async def get_salon(salon_id: int, *, session: AsyncSession) -> Salon | None:
 
 
 async def find_salon(
-    ref: str, *, session: AsyncSession, community_ids: list[int] | None = None
+    ref: str,
+    *,
+    session: AsyncSession,
+    community_ids: list[int] | None = None,
+    codes_only: bool = False,
 ) -> Salon | None:
-    """A salon by internal id, short code (any case) or imported source id."""
+    """A salon by short code (any case), imported source id or internal id.
+
+    Members' commands pass `codes_only`: sequential ids and imported ids are guessable, the
+    random short codes are not.
+    """
     ref = ref.strip()
     if not ref or len(ref) > 64 or "\x00" in ref:  # PostgreSQL text cannot hold NUL
         return None
-    conditions = [Salon.short_code == ref.upper(), Salon.source_id == ref]
-    if ref.isascii() and ref.isdigit() and len(ref) < 19:  # not "²": isdigit() but no int
+    conditions = [Salon.short_code == ref.upper()]
+    if not codes_only:
+        conditions.append(Salon.source_id == ref)
+    # not "²": isdigit() but no int
+    if not codes_only and ref.isascii() and ref.isdigit() and len(ref) < 19:
         conditions.append(Salon.id == int(ref))
     query = select(Salon).where(or_(*conditions))
     if community_ids is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.bulk import execute_many
 from storage.memberships import Sighting, upsert_memberships
 from storage.models import DM_BLOCKED, DM_REACHABLE, Community, Membership, User
+from storage.redaction import redact_error
 from storage.types import utcnow
 from storage.upsert import insert_for
 
@@ -38,6 +40,20 @@ class CommunityInfo:
     language: str
 
 
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
+
+
+def _text(value: str | None, length: int) -> str | None:
+    """Profile text as a column can hold it: no NUL (PostgreSQL refuses it), cut to length."""
+    value = (value or "").replace("\x00", "")[:length]
+    return value or None
+
+
+def _language(code: str | None) -> str | None:
+    """An IETF language tag of at most 16 characters, or None for anything else."""
+    return code if code and len(code) <= 16 and _LANGUAGE.match(code) else None
+
+
 async def upsert_communities(
     communities: Iterable[CommunityInfo], *, session: AsyncSession
 ) -> None:
@@ -53,10 +69,10 @@ async def upsert_user(info: UserInfo, *, session: AsyncSession) -> None:
     """Create the user or refresh their name and language."""
     insert = insert_for(session)
     values = {
-        "first_name": info.first_name[:128],
-        "last_name": (info.last_name or None) and info.last_name[:128],
-        "username": info.username,
-        "language_code": info.language_code,
+        "first_name": _text(info.first_name, 128) or "",
+        "last_name": _text(info.last_name, 128),
+        "username": _text(info.username, 64),
+        "language_code": _language(info.language_code),
         "is_bot": info.is_bot,
         "updated_at": utcnow(),
     }
@@ -84,7 +100,7 @@ async def mark_unreachable(user_id: int, reason: str, *, session: AsyncSession) 
     await session.execute(
         update(User)
         .where(User.id == user_id)
-        .values(dm_status=DM_BLOCKED, dm_reason=reason[:200], dm_checked_at=utcnow())
+        .values(dm_status=DM_BLOCKED, dm_reason=redact_error(reason), dm_checked_at=utcnow())
     )
 
 
@@ -102,10 +118,10 @@ def _user_row(user_id: int, info: UserInfo | None, now: datetime) -> dict:
     info = info or UserInfo(user_id)
     return {
         "id": user_id,
-        "first_name": info.first_name[:128],
-        "last_name": (info.last_name or None) and info.last_name[:128],
-        "username": info.username,
-        "language_code": info.language_code,
+        "first_name": _text(info.first_name, 128) or "",
+        "last_name": _text(info.last_name, 128),
+        "username": _text(info.username, 64),
+        "language_code": _language(info.language_code),
         "is_bot": info.is_bot,
         "updated_at": now,
     }

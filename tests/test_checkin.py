@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 from sqlalchemy import select
 
+from bot.attendance.links import checkin_payload
 from bot.common.context import Context
 from bot.jobs import mark_no_shows_job
 from storage.attendance import mark_no_shows
@@ -52,8 +54,9 @@ async def test_organizer_toggles_attendance_of_going_members(app, fake_request, 
     await stored_signup(db, salon.id, WAITING, WAITLIST)
     await press(app, f"S:k:{salon.id}:0")
     page = last_call(fake_request, ME)
-    assert page.params["text"] == (
-        "Check-in for “读书会：三体”: 0 of 2 here. Tap a name to mark it."
+    assert page.params["text"].startswith(
+        "Check-in for “读书会：三体”: 0 of 2 here. Tap a name to mark it.\n"
+        f"Members check in with /here {salon.checkin_code}, or with this link"
     )
     toggles = {k: v for k, v in buttons(page).items() if v.startswith("S:t:")}
     assert toggles == {"⬜ 小明": f"S:t:{salon.id}:1001:0", "⬜ Alice": f"S:t:{salon.id}:1002:0"}
@@ -110,22 +113,43 @@ async def test_attendee_list_groups_members(app, fake_request, db):
     assert "Nobody has signed up yet." in last_call(fake_request, ME).params["text"]
 
 
-async def test_here_checks_in_during_the_event_with_either_code(app, fake_request, db):
+async def test_here_checks_in_during_the_event_with_the_checkin_code(app, fake_request, db):
     salon = await stored_salon(db, days=-0.01)
     await stored_signup(db, salon.id, ZH_USER)
     await stored_signup(db, salon.id, EN_USER)
     await say(app, f"/here {salon.checkin_code.lower()}", ZH_USER)
     await say(app, f"/here {salon.checkin_code}", ZH_USER)
+    # The public join code, printed in every announcement, proves nothing about presence.
     await say(app, f"/here {salon.short_code}", EN_USER)
     assert fake_request.sent_texts(ZH_USER["id"]) == [
         "✅ 你已在「读书会：三体」签到成功，祝你玩得开心！",
         "你已经在「读书会：三体」签到过了。",
     ]
     assert fake_request.sent_texts(EN_USER["id"]) == [
-        "✅ You are checked in at “读书会：三体”. Enjoy the salon!"
+        "I do not know that code. Please check it with the organizer."
     ]
     rows = await signups(db, salon.id)
-    assert rows[1001].attended and rows[1002].attended and rows[1001].checked_in_at
+    assert rows[1001].attended and rows[1001].checked_in_at and rows[1002].attended is None
+
+
+async def test_the_signed_link_checks_in_and_expires(app, fake_request, db):
+    salon = await stored_salon(db, days=-0.01)
+    await stored_signup(db, salon.id, EN_USER)
+    await stored_signup(db, salon.id, ZH_USER)
+    await press(app, f"S:k:{salon.id}")
+    shown = last_call(fake_request, ME).params["text"]
+    [link] = [w for w in shown.split() if w.startswith("https://t.me/salon_test_bot?start=h_")]
+    payload = link.split("start=")[1]
+    await say(app, f"/start {payload}", EN_USER)
+    assert fake_request.sent_texts(EN_USER["id"])[-1].startswith("✅ You are checked in")
+    token = app.bot_data.config.telegram.token
+    old = checkin_payload(token, salon.id, now=time.time() - 3600)
+    forged = payload.replace(f"h_{salon.id}_", f"h_{salon.id + 1}_")
+    for bad in (old, forged):
+        await say(app, f"/start {bad}", ZH_USER)
+    assert all("签到" in t for t in fake_request.sent_texts(ZH_USER["id"]))
+    rows = await signups(db, salon.id)
+    assert rows[EN_USER["id"]].attended and rows[ZH_USER["id"]].attended is None
 
 
 async def test_here_refuses_outside_the_window_and_without_a_signup(app, fake_request, db):
@@ -139,11 +163,12 @@ async def test_here_refuses_outside_the_window_and_without_a_signup(app, fake_re
         await stored_signup(db, salon.id, EN_USER)
     not_mine = await stored_salon(db, days=-0.01, title="Not mine")
     await stored_signup(db, not_mine.id, ZH_USER, WAITLIST)
-    codes = [early.checkin_code, over.short_code, default_over.short_code, cancelled.short_code]
-    for code in [*codes, draft.short_code, "ZZZZZZZZ", opening.short_code]:
+    codes = [early.checkin_code, over.checkin_code, default_over.checkin_code,
+             cancelled.checkin_code]  # fmt: skip
+    for code in [*codes, draft.checkin_code, "ZZZZZZZZ", opening.checkin_code]:
         await say(app, f"/here {code}", EN_USER)
     await say(app, "/here", EN_USER)
-    await say(app, f"/here {not_mine.short_code}", ZH_USER)
+    await say(app, f"/here {not_mine.checkin_code}", ZH_USER)
     texts = fake_request.sent_texts(EN_USER["id"])
     assert texts[0].startswith("Check-in for “Tomorrow” opens at ")
     assert texts[1:7] == [

@@ -83,7 +83,7 @@ async def test_join_confirms_with_details_and_calendar_file(app, fake_request, d
 async def test_join_in_chinese_and_twice_changes_nothing(app, fake_request, db):
     salon = await make_salon(db)
     await app.process_update(message(f"/join {salon.short_code}", ZH_USER, bot=app.bot))
-    await app.process_update(message(f"/join {salon.id}", ZH_USER, bot=app.bot))
+    await app.process_update(message(f"/join {salon.short_code.lower()}", ZH_USER, bot=app.bot))
     first, second = fake_request.sent_texts(ZH_USER["id"])
     assert (
         first.startswith("报名成功！到时见。")

@@ -8,6 +8,7 @@ import pytest
 
 from storage.models.salons import SALON_DRAFT, SALON_PUBLISHED
 from storage.salons import list_upcoming_salons
+from tests.conftest import make_config
 from tests.organizer import (
     ZH_ORGANIZER,
     alerts,
@@ -20,6 +21,13 @@ from tests.organizer import (
     utc_of,
 )
 from tests.updates import COMMUNITY_ID, EN_USER, ORGANIZER, callback_query, message
+
+
+@pytest.fixture
+def config(db_url):
+    """Tests answer a dialogue faster than anyone types: every private text counts."""
+    return make_config(db_url, limits={"commands_per_user": 1000})
+
 
 ME = ORGANIZER["id"]
 

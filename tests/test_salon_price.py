@@ -6,8 +6,16 @@ import pytest
 
 from bot.salons.input import InputError, parse_salon_price
 from bot.seats.money import format_amount, parse_price
+from tests.conftest import make_config
 from tests.organizer import buttons, last_call, local_in, salons_in, stored_salon, text_of
 from tests.updates import ORGANIZER, callback_query, message
+
+
+@pytest.fixture
+def config(db_url):
+    """Tests answer a dialogue faster than anyone types: every private text counts."""
+    return make_config(db_url, limits={"commands_per_user": 1000})
+
 
 ME = ORGANIZER["id"]
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from telegram import Update
 
 from bot.common.throttle import Throttle
 from storage.models import User
-from tests.conftest import make_config
-from tests.updates import EN_USER, ZH_USER, callback, message
+from tests.conftest import make_config, started_app
+from tests.payment_helpers import signups
+from tests.updates import EN_USER, ZH_USER, callback, group_message, message
 
 
 def test_throttle_window_slides():
@@ -64,6 +66,42 @@ async def test_button_presses_count_towards_the_limit_and_refused_ones_change_no
         await app.shutdown()
     assert len(fake_request.calls_to("sendDocument")) == 1
     answers = [c.params.get("text") for c in fake_request.calls_to("answerCallbackQuery")]
-    assert answers[-2:] == ["You are sending commands too fast. Please wait a few seconds."] * 2
+    # Told once: the second refused press costs no call to Telegram at all.
+    assert answers[-1] == "You are sending commands too fast. Please wait a few seconds."
+    assert len(answers) == 2
     async with db.begin() as session:
         assert (await session.scalars(select(User.id))).all() == []  # no choice was stored
+
+
+async def test_edited_commands_are_never_answered(app, fake_request, db):
+    from tests.salon_helpers import make_salon
+
+    salon = await make_salon(db)
+    for text in ("/events", f"/join {salon.short_code}", f"/leave {salon.short_code}"):
+        update = message(text, EN_USER, bot=app.bot).to_dict()
+        update["edited_message"] = {**update.pop("message"), "edit_date": 1}
+        await app.process_update(Update.de_json(update, app.bot))
+    await app.process_update(group_message("/events", EN_USER, bot=app.bot, edited=True))
+    assert fake_request.calls == [] or not any(
+        c.method.startswith(("send", "answer")) for c in fake_request.calls
+    )
+    assert (await signups(db, salon.id)) == ([], 0)
+
+
+async def test_every_update_a_member_causes_counts_and_the_limit_is_told_once(db_url, fake_request):
+    config = make_config(db_url, limits={"commands_per_user": 3, "window_seconds": 60})
+    async with started_app(config, fake_request) as app:
+        for text in ("hello", "what is on?", "/help"):  # private texts count too
+            await app.process_update(message(text, EN_USER, bot=app.bot))
+        before = len(fake_request.calls)
+        await app.process_update(message("/events", EN_USER, bot=app.bot))
+        for _ in range(20):
+            await app.process_update(message("/events", EN_USER, bot=app.bot))
+            await app.process_update(callback("P:see", EN_USER, bot=app.bot))
+        # One member's chatter in the group is no command: never limited.
+        await app.process_update(group_message("/events", ZH_USER, bot=app.bot))
+    refused = [c for c in fake_request.calls[before:] if c.params.get("chat_id") == EN_USER["id"]
+               or c.method == "answerCallbackQuery"]  # fmt: skip
+    assert [c.params.get("text") for c in refused] == [
+        "You are sending commands too fast. Please wait a few seconds."
+    ]

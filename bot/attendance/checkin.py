@@ -8,6 +8,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
 from bot import callbacks
+from bot.attendance.links import LINK_MINUTES, checkin_payload, verify_checkin
 from bot.common.context import Context
 from bot.common.formatting import local_time
 from bot.salons.access import STALE_BUTTON, managed_salon, tell
@@ -15,6 +16,7 @@ from bot.salons.organizer_texts import MAX_MESSAGE
 from storage.attendance import (
     CHECKIN_OPENS_BEFORE,
     CheckIn,
+    check_in_at_salon,
     check_in_by_code,
     list_attendees,
     toggle_attended,
@@ -142,13 +144,17 @@ async def _checkin_page(context: Context, update: Update, salon, page: int):
     )
     if pages > 1:
         text += f" ({page + 1}/{pages})"
+    link = f"https://t.me/{context.bot.username}?start="
+    link += checkin_payload(context.config.telegram.token, salon.id)
+    text += "\n" + _("Members check in with /here {code}, or with this link (show it as a QR "
+                     "code at the venue; it works for {minutes} minutes): {link}").format(
+        code=salon.checkin_code, link=link, minutes=LINK_MINUTES)  # fmt: skip
     return text, InlineKeyboardMarkup(rows)
 
 
 async def here(update: Update, context: Context) -> None:
     """/here CODE: a member checks in at the salon they signed up for, during the event."""
     _ = context.gettext(update)
-    language = context.language(update)
     if not context.args or len(context.args) != 1:
         await update.effective_message.reply_text(
             _("Send /here followed by the check-in code shown at the salon, e.g. /here K7QP.")
@@ -158,6 +164,27 @@ async def here(update: Update, context: Context) -> None:
         outcome, salon = await check_in_by_code(
             update.effective_user.id, context.args[0], session=session
         )
+    await _tell_checked_in(update, context, outcome, salon)
+
+
+async def checkin_deep_link(update: Update, context: Context, rest: str) -> None:
+    """`/start h_...`: the signed link (a QR code) the organizer shows at the venue."""
+    salon_id = verify_checkin(context.config.telegram.token, rest)
+    if salon_id is None:
+        _ = context.gettext(update)
+        await update.effective_message.reply_text(
+            _("This check-in link has expired. Ask the organizer for the check-in code.")
+        )
+        return
+    async with context.db.begin() as session:
+        outcome, salon = await check_in_at_salon(update.effective_user.id, salon_id,
+                                                 session=session)  # fmt: skip
+    await _tell_checked_in(update, context, outcome, salon)
+
+
+async def _tell_checked_in(update: Update, context: Context, outcome: CheckIn, salon) -> None:
+    _ = context.gettext(update)
+    language = context.language(update)
     community = context.config.community(salon.community_id) if salon else None
     when = ""
     if salon and community:

@@ -7,6 +7,7 @@ from telegram import Update
 from bot import callbacks
 from bot.common.context import Context
 from bot.common.users import user_info
+from bot.members.membership import seat_allowed
 from bot.salons.access import STALE_BUTTON, tell
 from bot.seats import replies, service
 from storage.invitations import (
@@ -37,6 +38,8 @@ async def on_button(update: Update, context: Context) -> None:
         await tell(update, _("This invitation is not valid for you."))
         return
     if action == "j":
+        if not await seat_allowed(update, context, salon_id):  # still a member?
+            return
         user = user_info(update.effective_user)
         result = await service.join(context.db, context.config, user, salon_id,
                                     source="invitation")  # fmt: skip

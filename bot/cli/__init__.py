@@ -57,6 +57,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     app = build_app(config)
     logger.info("salonbot %s starting in %s mode", _version(), config.telegram.mode)
     if config.telegram.mode == "webhook":
+        from bot.webhook import install
+
+        install()  # bounded bodies, a constant-time secret, no bodies in logs
         hook = config.telegram.webhook
         app.run_webhook(
             listen=hook.listen,

@@ -123,6 +123,8 @@ class CommunityConfig(_Section):
     # (bot/salons/digest.py): after each one, hourly, daily (at digest_hour local time), off.
     digest: Literal["each", "hourly", "daily", "off"] = "daily"
     digest_hour: int = Field(9, ge=0, le=23)
+    # Salons are for the group's current members; true opens them all to anyone (guests).
+    open_to_guests: bool = False
 
     @field_validator("timezone")
     @classmethod

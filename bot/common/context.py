@@ -43,6 +43,11 @@ class BotData:
     charts: ChartPool = field(init=False)
     started: list[str] = field(default_factory=list)
     api: Any = None  # the recommendation API's HTTP server (webhook mode, [api] enabled)
+    # Several processes share one database (PostgreSQL): the limit is counted there too.
+    shared_limit: bool = False
+    # ... and organizers' dialogues live there (bot/salons/dialogues.py).
+    shared_dialogues: bool = False
+    dialogue: object | None = None  # the /newsalon ConversationHandler
     # chat id -> (expires at, monotonic seconds; admin user ids)
     admin_cache: dict[int, tuple[float, frozenset[int]]] = field(default_factory=dict)
     # job name -> when the next "database unavailable" warning may be logged (monotonic)

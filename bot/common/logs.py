@@ -8,6 +8,18 @@ import sys
 from collections.abc import Iterable
 
 REDACTED = "[redacted]"
+HIDDEN = "'[hidden]'"
+# What members wrote and who they are, in the reprs and JSON that PTB's DEBUG lines print
+# (updates received, API calls and their results): `text='...'`, `'text': '...'`, `"text": "..."`.
+_MEMBER_FIELDS = re.compile(
+    r"(\b(?:text|caption|first_name|last_name|username|quote|bio|title|question|comment)"
+    r"['\"]?\s*[:=]\s*)(['\"])(?:\\.|(?!\2).)*\2"
+)
+
+
+def hide_member_texts(text: str) -> str:
+    """`text='hello'` -> `text='[hidden]'` (and the same for names, captions, ...)."""
+    return _MEMBER_FIELDS.sub(lambda m: m.group(1) + HIDDEN, text)
 
 
 class RedactingFormatter(logging.Formatter):
@@ -24,6 +36,10 @@ class RedactingFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         text = super().format(record)
+        if record.name.startswith("telegram") and record.levelno <= logging.DEBUG:
+            # PTB logs whole updates at DEBUG: never what members wrote (store_text or not,
+            # tracking stopped or not: a log line cannot tell whose text it is).
+            text = hide_member_texts(text)
         return self._pattern.sub(REDACTED, text) if self._pattern else text
 
 

@@ -1,10 +1,16 @@
-"""Who is an organizer: configured ids plus the community chat's admins (cached)."""
+"""Who is an organizer: configured ids plus the community chat's admins (cached).
+
+The cache is dropped for a chat whenever a `chat_member` update says someone became or stopped
+being an admin there, and destructive actions (cancel, discard, export) ask Telegram again
+(`fresh=True`): a demoted admin loses those rights at once, not ten minutes later.
+"""
 
 from __future__ import annotations
 
 import logging
 import time
 
+from telegram import ChatMember
 from telegram.error import TelegramError
 
 from bot.common.config import CommunityConfig
@@ -33,12 +39,34 @@ async def chat_admins(context: Context, chat_id: int) -> frozenset[int]:
     return admins
 
 
-async def organizer_communities(context: Context, user_id: int) -> list[CommunityConfig]:
-    """The communities this user organizes."""
+def forget_admins(context: Context, chat_id: int) -> None:
+    """Drop the cached admins of a chat (its admins changed)."""
+    context.bot_data.admin_cache.pop(chat_id, None)
+
+
+async def still_admin(context: Context, chat_id: int, user_id: int) -> bool:
+    """getChatMember now: is the user an admin of the chat? (A failure counts as no.)"""
+    try:
+        member = await context.bot.get_chat_member(chat_id, user_id)
+    except TelegramError as error:
+        logger.warning("getChatMember failed for chat %s: %s", chat_id, error)
+        return False
+    admin = member.status in (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
+    if not admin:
+        forget_admins(context, chat_id)
+    return admin
+
+
+async def organizer_communities(
+    context: Context, user_id: int, *, fresh: bool = False
+) -> list[CommunityConfig]:
+    """The communities this user organizes; `fresh` re-checks admins with Telegram."""
     result = []
     for community in context.config.communities:
-        if user_id in community.organizers or user_id in await chat_admins(
-            context, community.chat_id
+        if (
+            user_id in community.organizers
+            or user_id in await chat_admins(context, community.chat_id)
+            and (not fresh or await still_admin(context, community.chat_id, user_id))
         ):
             result.append(community)
     return result

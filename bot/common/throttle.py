@@ -1,15 +1,25 @@
-"""Per-user limit on commands and button presses (a sliding window, in memory)."""
+"""Per-member limit on everything a member makes the bot do (a sliding window, in memory).
+
+Counted: every private message (commands, texts, comment replies, edits), every command in a
+group (edited ones too), button presses and poll answers; payments are never refused here.
+Plain group chatter is not counted: it costs a buffered append and gets no answer. Over the
+limit the member is told once per burst and nothing else happens; edited messages are never
+handled further (PTB would run command handlers on them, answering every edit).
+"""
 
 from __future__ import annotations
 
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
 from bot.common.context import Context
+from storage.rates import count_hit
+from storage.types import utcnow
 
 
 @dataclass
@@ -38,24 +48,49 @@ class Throttle:
         return False, first
 
 
-def _is_command(update: Update) -> bool:
-    message = update.message
-    return bool(update.callback_query) or bool(
-        message and message.text and message.text.startswith("/")
-    )
+def _counts(update: Update) -> bool:
+    """Whether this update counts towards its member's limit."""
+    if update.callback_query is not None or update.poll_answer is not None:
+        return True
+    message = update.message or update.edited_message
+    if message is None or message.successful_payment is not None:
+        return False  # payments aside: money taken must be recorded
+    if message.chat.type == "private":
+        return True
+    return bool(message.text and message.text.startswith("/"))
 
 
 async def throttle(update: Update, context: Context) -> None:
-    """Refuse a user's commands beyond the configured rate (telling them once)."""
-    if update.effective_user is None or not _is_command(update):
-        return
-    allowed, first_refusal = context.bot_data.throttle.hit(update.effective_user.id)
-    if allowed:
-        return
+    """Refuse a member's updates beyond the configured rate (telling them once); stop edits."""
+    user = update.effective_user
+    if user is not None and _counts(update):
+        allowed, first_refusal = context.bot_data.throttle.hit(user.id)
+        if context.bot_data.shared_limit and (allowed or first_refusal):
+            # The database's count holds (and says when to tell); this process's own count
+            # only spares the database the rest of a flood.
+            shared_allowed, first_refusal = await _shared_hit(context, user.id)
+            allowed = allowed and shared_allowed
+        if not allowed:
+            if first_refusal:
+                await _tell_once(update, context)
+            raise ApplicationHandlerStop
+    if update.edited_message is not None:  # tracked already (group -2); never answered
+        raise ApplicationHandlerStop
+
+
+async def _shared_hit(context: Context, user_id: int) -> tuple[bool, bool]:
+    """Several processes (PostgreSQL): the count in the database is the one that holds."""
+    limit = context.bot_data.throttle
+    async with context.db.begin() as session:
+        hits = await count_hit(user_id, window=timedelta(seconds=limit.window), now=utcnow(),
+                               session=session)  # fmt: skip
+    return hits <= limit.limit, hits == limit.limit + 1
+
+
+async def _tell_once(update: Update, context: Context) -> None:
     _ = context.gettext(update)
     text = _("You are sending commands too fast. Please wait a few seconds.")
     if update.callback_query:
         await update.callback_query.answer(text)
-    elif first_refusal and update.effective_chat.type == "private":
-        await update.effective_message.reply_text(text)
-    raise ApplicationHandlerStop
+    elif update.message is not None and update.message.chat.type == "private":
+        await update.message.reply_text(text)

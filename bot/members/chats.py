@@ -9,6 +9,7 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from bot.common.context import Context
+from bot.common.roles import forget_admins
 
 logger = logging.getLogger(__name__)
 
@@ -68,3 +69,14 @@ async def unknown_group_message(update: Update, context: Context) -> None:
     """A message from a group that is not configured: leave it and handle nothing else."""
     await _leave(update, context)
     raise ApplicationHandlerStop
+
+
+ADMIN_STATUSES = (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
+
+
+async def admins_changed(update: Update, context: Context) -> None:
+    """Someone became or stopped being an admin of a community: forget its cached admins."""
+    change = update.chat_member
+    old, new = change.old_chat_member.status, change.new_chat_member.status
+    if old in ADMIN_STATUSES or new in ADMIN_STATUSES:
+        forget_admins(context, change.chat.id)

@@ -33,12 +33,15 @@ async def send(update: Update, text: str, markup: InlineKeyboardMarkup | None = 
 
 
 async def managed_salon(
-    update: Update, context: Context, salon_id: int
+    update: Update, context: Context, salon_id: int, *, fresh: bool = False
 ) -> tuple[Salon, CommunityConfig] | None:
-    """The salon and its community if this user organizes it; otherwise say why, return None."""
+    """The salon and its community if this user organizes it; otherwise say why, return None.
+
+    `fresh` (destructive actions) asks Telegram whether an admin still is one.
+    """
     _ = context.gettext(update)
     user_id = update.effective_user.id
-    communities = await organizer_communities(context, user_id)
+    communities = await organizer_communities(context, user_id, fresh=fresh)
     async with context.db.begin() as session:
         salon = None
         if communities:

@@ -8,24 +8,25 @@ from bot import callbacks
 from bot.common.context import Context
 from bot.common.formatting import local_time
 from bot.common.users import PAYLOAD_RE
+from bot.members.membership import visible_salons
 from bot.recommendations.service import recommend
 from bot.recommendations.views import events_view
 from bot.salons.access import STALE_BUTTON
 from bot.salons.member_texts import community_zone, salon_details, short_title
 from storage.models.salons import GOING, HELD, OFFERED
 from storage.signups import list_member_signups
-from storage.users import list_user_communities
 
 
 async def _events(update: Update, context: Context, by_date: bool):
     """The /events text and keyboard for this member (None when nothing is on)."""
     language = context.language(update)
     user_id = update.effective_user.id
+    community_ids = [c.chat_id for c in context.config.communities]
     async with context.db.begin() as session:
-        community_ids = await list_user_communities(user_id, session=session)
-        if not community_ids:
-            community_ids = [c.chat_id for c in context.config.communities]
         items = await recommend(user_id, community_ids, session=session)
+    # Members see their communities' salons; others only those that welcome guests.
+    shown = {s.id for s in await visible_salons(context, user_id, [i.salon for i in items])}
+    items = [i for i in items if i.salon.id in shown]
     if not items:
         return None
     return events_view(context.config, items, language, by_date)
@@ -72,6 +73,9 @@ async def my_salons(update: Update, context: Context) -> None:
     language = context.language(update)
     async with context.db.begin() as session:
         mine = await list_member_signups(update.effective_user.id, session=session)
+    shown = {s.id for s in await visible_salons(context, update.effective_user.id,
+                                                 [item.salon for item in mine])}  # fmt: skip
+    mine = [item for item in mine if item.salon.id in shown]
     if not mine:
         await update.effective_message.reply_text(
             _("You have not signed up for any upcoming salon. Send /events to see what is on.")

@@ -150,7 +150,7 @@ async def publish(update: Update, context: Context, salon_id: int) -> None:
 async def discard(update: Update, context: Context, salon_id: int) -> None:
     """Delete a draft that was never published."""
     _ = context.gettext(update)
-    if await managed_salon(update, context, salon_id) is None:
+    if await managed_salon(update, context, salon_id, fresh=True) is None:
         return
     async with context.db.begin() as session:
         deleted = await delete_draft(salon_id, session=session)
@@ -184,7 +184,7 @@ async def confirm_cancel(update: Update, context: Context, salon_id: int) -> Non
 async def cancel(update: Update, context: Context, salon_id: int) -> None:
     """Cancel: close signups, withdraw its pending messages, notify members and the group."""
     _ = context.gettext(update)
-    found = await managed_salon(update, context, salon_id)
+    found = await managed_salon(update, context, salon_id, fresh=True)
     if found is None or not await _cancellable(update, context, found[0]):
         return
     salon, community = found

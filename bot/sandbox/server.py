@@ -83,6 +83,9 @@ class BotApiSandbox(PaymentsSide):
         self.failures: dict[str, Failure] = {}
         self.stalls: dict[str, Stall] = {}
         self.admins: dict[int, list[int]] = {}
+        # getChatMember: statuses by chat and user; anyone else has `member_status`.
+        self.members: dict[int, dict[int, str]] = {}
+        self.member_status = "member"
         self.handlers: dict[str, Callable[[dict], object]] = {}
         # Payments: the bot's answers to pre-checkout queries (by query id), and the Stars
         # charges made (charge id -> {"user_id", "amount", "refunded"}).
@@ -282,12 +285,28 @@ class BotApiSandbox(PaymentsSide):
                  "can_edit_stories": False, "can_delete_stories": False}
                 for a in admins
             ]  # fmt: skip
+        if method == "getChatMember":
+            return self._chat_member(int(params.get("chat_id", 0)), int(params.get("user_id", 0)))
         if method == "sendMediaGroup":  # an array of messages, one per item
             media = params.get("media") or []
             return [self._message("sendPhoto", params) for _ in media]
         if method in SEND_METHODS or method.startswith("edit"):
             return self._message(method, params)
         return True
+
+    def _chat_member(self, chat_id: int, user_id: int) -> dict:
+        user = {"id": user_id, "is_bot": False, "first_name": "M"}
+        if user_id in self.admins.get(chat_id, []):
+            return self._result("getChatAdministrators", {"chat_id": chat_id})[
+                self.admins[chat_id].index(user_id)
+            ]
+        status = self.members.get(chat_id, {}).get(user_id, self.member_status)
+        if status == "restricted":  # a restricted non-member: the form a removed member takes
+            return {"status": "restricted", "user": user, "is_member": False, "until_date": 0,
+                    **{p: False for p in _RESTRICTED_PERMISSIONS}}  # fmt: skip
+        if status == "kicked":
+            return {"status": "kicked", "user": user, "until_date": 0}
+        return {"status": status, "user": user}
 
     def _message(self, method: str, params: dict) -> dict:
         chat_id = int(params.get("chat_id") or 0)
@@ -330,6 +349,14 @@ class BotApiSandbox(PaymentsSide):
                 "total_amount": invoice_total(params),
             }  # fmt: skip
         return message
+
+
+_RESTRICTED_PERMISSIONS = (
+    "can_send_messages", "can_send_audios", "can_send_documents", "can_send_photos",
+    "can_send_videos", "can_send_video_notes", "can_send_voice_notes", "can_send_polls",
+    "can_send_other_messages", "can_add_web_page_previews", "can_change_info",
+    "can_invite_users", "can_pin_messages", "can_manage_topics",
+)  # fmt: skip
 
 
 def _parse(content_type: str, body: bytes) -> dict:

@@ -11,15 +11,19 @@ from telegram import Update
 from bot import callbacks
 from bot.common.context import Context
 from bot.common.users import user_info
+from bot.members.membership import seat_allowed
 from bot.seats import replies, service
+from storage.models.salons import SALON_PUBLISHED
 from storage.salons import get_salon
-from storage.signups import SignupResult
+from storage.signups import NOT_FOUND, SignupResult
 
 
 async def join(
     update: Update, context: Context, *, salon_id: int | None, source: str = "self"
 ) -> SignupResult:
-    """Sign the user up for a salon and tell them where they stand."""
+    """Sign the user up for a salon and tell them where they stand (members only)."""
+    if not await seat_allowed(update, context, salon_id):
+        return SignupResult(NOT_FOUND)
     user = user_info(update.effective_user)
     result = await service.join(context.db, context.config, user, salon_id, source=source)
     await replies.tell_joined(update, context, result)
@@ -47,11 +51,14 @@ async def join_deep_link(update: Update, context: Context, code: str) -> None:
 async def join_button(update: Update, context: Context) -> None:
     """The Join button (`J:<salon id>`)."""
     salon_id = callbacks.salon_id_of(update.callback_query.data, callbacks.JOIN)
+    chat_id = update.effective_chat.id
     if update.effective_chat.type != "private":
         # A button in the group: open the private chat, where the confirmation can be sent.
         async with context.db.begin() as session:
             salon = await get_salon(salon_id, session=session) if salon_id else None
-        payload = f"j_{salon.short_code}" if salon else "events"
+        # Only a published salon of this very group: a forged id reveals no draft's code.
+        shown = salon and salon.status == SALON_PUBLISHED and salon.community_id == chat_id
+        payload = f"j_{salon.short_code}" if shown else "events"
         await update.callback_query.answer(
             url=f"https://t.me/{context.bot.username}?start={payload}"
         )
@@ -91,5 +98,7 @@ async def leave_button(update: Update, context: Context) -> None:
 async def claim_button(update: Update, context: Context) -> None:
     """The Claim button (`C:<salon id>`) of a seat offered from the waitlist."""
     salon_id = callbacks.salon_id_of(update.callback_query.data, callbacks.CLAIM)
+    if not await seat_allowed(update, context, salon_id):
+        return
     result = await service.claim(context.db, context.config, salon_id, update.effective_user.id)
     await replies.tell_claimed(update, context, result)

@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
 
 from bot.common.context import Context
+from bot.members.membership import MEMBERS_ONLY, may_attend
 from bot.seats import service
 from bot.seats.invoices import verify_payload
 from bot.seats.money import format_amount
@@ -46,6 +47,7 @@ logger = logging.getLogger(__name__)
 # The check gets this long; the answer must reach Telegram within 10 s of the query.
 CHECK_SECONDS = 4.0
 BUSY = "busy"
+NOT_MEMBER = "not_member"
 
 
 def refusal_text(_, verdict: str, salon) -> str:
@@ -60,6 +62,7 @@ def refusal_text(_, verdict: str, salon) -> str:
         PAID_ALREADY: _("You have already paid for «{title}»."),
         EXPIRED: _("The seat held for you has been released. Send /join {code} to try again."),
         BUSY: _("I am busy right now. Please try again in a minute."),
+        NOT_MEMBER: _(MEMBERS_ONLY),
     }  # fmt: skip
     text = texts.get(verdict)
     if text is None:  # forged, not theirs, no hold: the invoice is not (or no longer) valid
@@ -85,8 +88,16 @@ async def pre_checkout(update: Update, context: Context) -> None:
             logger.warning("pre-checkout %s: check failed (%s)", query.id, type(error).__name__)
             verdict = BUSY
     if verdict == OK:
-        await query.answer(ok=True)
-        return
+        # Paying is taking the seat: the payer must still belong to the community.
+        try:
+            async with asyncio.timeout(CHECK_SECONDS):
+                member = await may_attend(context, query.from_user.id, salon)
+        except (TimeoutError, SQLAlchemyError, OSError):
+            member = None
+        if member:
+            await query.answer(ok=True)
+            return
+        verdict = NOT_MEMBER if member is False else BUSY
     logger.info("pre-checkout %s refused: %s", query.id, verdict)
     await query.answer(ok=False, error_message=refusal_text(_, verdict, salon))
 

@@ -67,10 +67,12 @@ def offer_window(config: Config) -> timedelta:
 
 
 async def find_salon_id(db: async_sessionmaker, config: Config, ref: str) -> int | None:
-    """The id of a published salon of a configured community named by its short code."""
+    """The id of a published salon of a configured community named by its short code (never
+    an internal or imported id: those are guessable)."""
     community_ids = [c.chat_id for c in config.communities]
     async with db.begin() as session:
-        salon = await find_salon(ref, session=session, community_ids=community_ids)
+        salon = await find_salon(ref, session=session, community_ids=community_ids,
+                                 codes_only=True)  # fmt: skip
     return salon.id if salon and salon.status != SALON_DRAFT else None
 
 

@@ -24,13 +24,31 @@ from storage.exports import (
     list_signup_rows,
 )
 
+# A spreadsheet runs a cell that starts with one of these as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value: object) -> object:
+    """A value safe to open in a spreadsheet: text that could be a formula gets a leading '.
+
+    Member names, titles and comments are written by members, so `=HYPERLINK(...)` is text.
+    """
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        return value
+    if value.startswith(FORMULA_STARTS):
+        value = "'" + value
+    # A bare CR is no line end to the writer (it would not quote it) but is to spreadsheets.
+    return value.replace("\r\n", "\n").replace("\r", "\n")
+
 
 def csv_bytes(columns: Sequence[str], rows: Iterable[Sequence]) -> bytes:
     """UTF-8 CSV with a byte-order mark (so spreadsheet apps read Chinese correctly)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
-    writer.writerows(["" if value is None else value for value in row] for row in rows)
+    writer.writerows([cell(value) for value in row] for row in rows)
     return buffer.getvalue().encode("utf-8-sig")
 
 

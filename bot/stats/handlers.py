@@ -59,7 +59,7 @@ async def stats_command(update: Update, context: Context) -> None:
 async def export_command(update: Update, context: Context) -> None:
     """/export [community id]: CSV files of members, salons, signups and campaigns."""
     _ = context.gettext(update)
-    communities = await organizer_communities(context, update.effective_user.id)
+    communities = await organizer_communities(context, update.effective_user.id, fresh=True)
     if not communities:
         await tell(update, _(NOT_ORGANIZER))
         return
@@ -85,7 +85,8 @@ async def on_button(update: Update, context: Context) -> None:
     if not valid or not 1 <= days <= 366:
         await tell(update, _(STALE_BUTTON))
         return
-    community = await _organized(update, context, parsed.numbers[0])
+    fresh = parsed.action == "x"  # an export: ask Telegram whether an admin still is one
+    community = await _organized(update, context, parsed.numbers[0], fresh=fresh)
     if community is None:
         return
     await update.callback_query.answer()
@@ -111,9 +112,11 @@ async def stats_deep_link(update: Update, context: Context, rest: str) -> None:
         )
 
 
-async def _organized(update: Update, context: Context, chat_id: int) -> CommunityConfig | None:
+async def _organized(
+    update: Update, context: Context, chat_id: int, *, fresh: bool = False
+) -> CommunityConfig | None:
     _ = context.gettext(update)
-    communities = await organizer_communities(context, update.effective_user.id)
+    communities = await organizer_communities(context, update.effective_user.id, fresh=fresh)
     found = [c for c in communities if c.chat_id == chat_id]
     if not found:
         await tell(update, _(NOT_ORGANIZER))

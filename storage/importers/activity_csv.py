@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from storage.activity import add_activity
+from storage.erasures import get_erasures
 from storage.events import Event, MemberEvent, MessageEvent, ReactionEvent, row_hash
 from storage.importers.common import (
     BATCH_EVENTS,
@@ -66,7 +67,10 @@ async def import_members(path: Path, ctx: HistoryContext) -> FileResult:
                 joins.append(MemberEvent(community_id, user_id, joined_at, JOIN,
                                          users[user_id], SOURCE))  # fmt: skip
         result.rows += len(chunk)
-        await add_users(users, session=ctx.session)
+        # A roster says nothing about when: people who deleted their data stay deleted.
+        erased = await get_erasures(users, session=ctx.session)
+        roster -= {(c, u) for c, u in roster if u in erased}
+        await add_users({u: i for u, i in users.items() if u not in erased}, session=ctx.session)
         result.added += await _add(joins, ctx)
 
     async def add_roster() -> None:

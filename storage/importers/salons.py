@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.erasures import erased_before, get_erasures
 from storage.importers.csvfile import read_rows
 from storage.importers.errors import ImportFailed
 from storage.models import Community, Salon, Signup, User
@@ -237,6 +238,10 @@ async def _import_signups(rows: Rows, *, session: AsyncSession, file: str) -> in
         if len(ids) != 1:
             problem = "unknown event (import events.csv first)" if not ids else "ambiguous event"
             raise ImportFailed(file, line, "event_id", f"{problem}: {signup['event_id']!r}")
+    # A re-import of an old export does not bring back people who deleted their data.
+    erasures = await get_erasures({s["user_id"] for _line, s in signups}, session=session)
+    signups = [(line, s) for line, s in signups
+               if not erased_before(erasures, s["user_id"], s.get("responded_at"))]  # fmt: skip
     insert = insert_for(session)
     now = utcnow()
     for chunk in _chunks(sorted({s["user_id"] for _line, s in signups})):

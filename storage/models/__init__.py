@@ -10,7 +10,17 @@ from storage.models.activity import (
 from storage.models.base import Base
 from storage.models.campaigns import Campaign, Invitation
 from storage.models.community_daily import CommunityDay
-from storage.models.core import DM_BLOCKED, DM_REACHABLE, DM_UNKNOWN, Community, Membership, User
+from storage.models.core import (
+    DM_BLOCKED,
+    DM_REACHABLE,
+    DM_UNKNOWN,
+    Community,
+    Dialogue,
+    ErasedUser,
+    MemberRate,
+    Membership,
+    User,
+)
 from storage.models.counts import CommunityCounts
 from storage.models.digest import SalonActivity, SalonOrganizer
 from storage.models.outbox import OutboxMessage
@@ -26,6 +36,9 @@ __all__ = [
     "DM_BLOCKED",
     "DM_REACHABLE",
     "DM_UNKNOWN",
+    "Dialogue",
+    "ErasedUser",
+    "MemberRate",
     "GroupMessage",
     "MemberChange",
     "Base",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, false
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base
@@ -71,3 +71,42 @@ class Membership(Base):
     # The member's last message or reaction given (not being replied to, not joining).
     last_active_at: Mapped[datetime | None]
     is_member: Mapped[bool] = mapped_column(default=True)
+
+
+class ErasedUser(Base):
+    """A person who deleted their data: nothing may write a row about them again.
+
+    Only the Telegram id is kept (it is what every writer checks); no name, no time of day
+    beyond the date of the erasure. A new /start by the person removes the entry.
+    """
+
+    __tablename__ = "erased_users"
+
+    user_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    erased_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MemberRate(Base):
+    """Updates a member caused in the current window, shared by every process (PostgreSQL)."""
+
+    __tablename__ = "member_rates"
+
+    user_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    window_start: Mapped[datetime]
+    hits: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Dialogue(Base):
+    """An organizer's open dialogue (/newsalon, an Edit button): its step and its answers.
+
+    In the database so that each answer may reach any process; `data` is the pickled
+    answers (values the bot itself parsed: text, numbers, times).
+    """
+
+    __tablename__ = "dialogues"
+
+    chat_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    state: Mapped[int | None] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base
@@ -50,6 +59,8 @@ class Salon(Base):
     price_amount: Mapped[int] = mapped_column(Integer, default=0)  # smallest unit; 0 = free
     currency: Mapped[str] = mapped_column(String(8), default="")
     status: Mapped[str] = mapped_column(String(16), default=SALON_PUBLISHED)
+    # A public event: people outside the community may see it and sign up too.
+    guests_welcome: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_by: Mapped[int | None]
     announcement_message_id: Mapped[int | None]
     # Raised by every change members must hear about (time, place, cancellation): the .ics

@@ -1,0 +1,96 @@
+"""Two Applications on one PostgreSQL database, updates delivered to each in turn."""
+
+from __future__ import annotations
+
+from contextlib import AsyncExitStack
+
+from sqlalchemy import func, select
+
+from storage.models import Dialogue, Membership, User
+from tests.conftest import make_config, started_app
+from tests.fakes import FakeRequest
+from tests.organizer import local_in, salons_in, stored_salon, text_of, utc_of
+from tests.updates import COMMUNITY_ID, EN_USER, ORGANIZER, callback, group_message, message
+
+TOO_FAST = "You are sending commands too fast. Please wait a few seconds."
+
+
+async def _two(stack: AsyncExitStack, url: str, **sections):
+    config = make_config(url, **sections)
+    requests = [FakeRequest(), FakeRequest()]
+    apps = [await stack.enter_async_context(started_app(config, r)) for r in requests]
+    return apps, requests
+
+
+async def test_the_limit_holds_across_processes(pg_db_url):
+    async with AsyncExitStack() as stack:
+        limits = {"commands_per_user": 4, "window_seconds": 60}
+        apps, requests = await _two(stack, pg_db_url, limits=limits)
+        for i in range(10):
+            app = apps[i % 2]
+            await app.process_update(message("/help", EN_USER, bot=app.bot))
+    texts = [t for r in requests for t in r.sent_texts(EN_USER["id"])]
+    assert len([t for t in texts if t != TOO_FAST]) == 4
+    assert texts.count(TOO_FAST) == 1
+
+
+async def test_a_deletion_in_one_process_is_final_in_the_other(pg_db_url):
+    person = {"id": 6101, "is_bot": False, "first_name": "Zed", "language_code": "en"}
+    async with AsyncExitStack() as stack:
+        (one, other), _requests = await _two(stack, pg_db_url)
+        # The other process saw them write in the group; its buffer is not written yet.
+        await other.process_update(group_message("still buffered", person, bot=other.bot))
+        await one.process_update(callback("P:del:yes", person, bot=one.bot))
+        await other.bot_data.activity.flush()
+        async with one.bot_data.db.begin() as session:
+            users = await session.scalar(select(func.count()).where(User.id == person["id"]))
+            members = await session.scalar(
+                select(func.count()).where(Membership.user_id == person["id"])
+            )
+    assert (users, members) == (0, 0)
+
+
+async def test_a_demotion_seen_by_one_process_holds_in_the_other(pg_db_url):
+    async with AsyncExitStack() as stack:
+        (one, other), (r1, r2) = await _two(stack, pg_db_url)
+        for request in (r1, r2):
+            request.api.admins[COMMUNITY_ID] = [EN_USER["id"]]
+        await other.process_update(message("/salons", EN_USER, bot=other.bot))  # cached: admin
+        for request in (r1, r2):
+            request.api.admins[COMMUNITY_ID] = []
+        await other.process_update(message("/export", EN_USER, bot=other.bot))
+    assert r2.sent_texts(EN_USER["id"])[-1] == "Only organizers of a community can do that."
+    assert not r2.calls_to("sendDocument")
+
+
+async def test_a_newsalon_dialogue_whose_steps_land_on_both_processes_completes(pg_db_url):
+    start = local_in(7, 14, 0)
+    steps = [("say", "/newsalon"), ("say", "Philosophy night"), ("press", "S:skip:1"),
+             ("say", "books; philosophy"), ("say", text_of(start)), ("say", "90"),
+             ("press", "S:skip:5"), ("say", "15"), ("press", "S:skip:7"),
+             ("say", "30")]  # fmt: skip
+    async with AsyncExitStack() as stack:
+        apps, requests = await _two(stack, pg_db_url, limits={"commands_per_user": 1000})
+        for i, (kind, value) in enumerate(steps):
+            app = apps[i % 2]
+            make = message if kind == "say" else callback
+            await app.process_update(make(value, ORGANIZER, bot=app.bot))
+        [salon] = await salons_in(apps[0].bot_data.db)
+        async with apps[0].bot_data.db.begin() as session:
+            left = await session.scalar(select(func.count()).select_from(Dialogue))
+    assert (salon.title, salon.capacity, salon.price_amount) == ("Philosophy night", 15, 30)
+    assert salon.starts_at == utc_of(start) and salon.tags == "books;philosophy"
+    assert left == 0  # the finished dialogue is gone from the database
+    texts = [t for r in requests for t in r.sent_texts(ORGANIZER["id"])]
+    assert not any("Only organizers" in t for t in texts)
+
+
+async def test_an_edit_button_answered_on_the_other_process_saves(pg_db_url):
+    async with AsyncExitStack() as stack:
+        (one, other), (r1, r2) = await _two(stack, pg_db_url)
+        salon = await stored_salon(one.bot_data.db)
+        await one.process_update(callback(f"S:en:{salon.id}", ORGANIZER, bot=one.bot))
+        await other.process_update(message("A new title", ORGANIZER, bot=other.bot))
+        [salon] = await salons_in(one.bot_data.db)
+    assert salon.title == "A new title"
+    assert r2.sent_texts(ORGANIZER["id"])[-1].startswith("Saved.")
