@@ -203,7 +203,10 @@ def salon_table(
         parts.append(_community_table(past, group, members, texts, int(cid)))
     columns = [*PLAN_FEATURES, "n_prev", "prev_mean", "sum_p", "signups"]
     if not parts:
-        return pd.DataFrame(columns=columns, index=pd.Index([], name="event_id"), dtype=float)
+        empty = pd.DataFrame(columns=columns, index=pd.Index([], name="event_id"), dtype=float)
+        for name in ("starts_at", "cutoff"):
+            empty[name] = pd.Series(dtype="datetime64[ns, UTC]")
+        return empty.assign(community_id=pd.Series(dtype="int64"))
     table = pd.concat(parts).reindex(targets.index)
     table.index = pd.Index(targets["event_id"].to_numpy(), name="event_id")
     given = (sum_p.reindex(table.index) if sum_p is not None
