@@ -30,6 +30,7 @@ import bot.campaigns.invite as invite
 import bot.errors as errors
 import bot.members.chats as chats
 import bot.members.start as start
+import bot.plans.handlers as plans
 import bot.privacy.handlers as privacy
 import bot.salons.browse as members
 import bot.salons.create as newsalon
@@ -133,6 +134,8 @@ def register_organizers(app: Application, config: Config) -> None:
     # /newsalon and the Edit buttons share one dialogue; then the S: buttons.
     app.add_handler(newsalon.salon_conversation())
     app.add_handler(CommandHandler("salons", manage.list_salons, filters=private))
+    app.add_handler(CommandHandler("plan", plans.plan_salons, filters=private))
+    app.add_handler(CallbackQueryHandler(plans.draft_plan, pattern=r"^PL:"))
     app.add_handler(CommandHandler("here", attendance.here, filters=private))
     app.add_handler(CommandHandler("invite", invite.invite_command, filters=private))
     app.add_handler(CallbackQueryHandler(invite.on_button, pattern=r"^I:(pv|go|no)(:|$)"))
