@@ -7,6 +7,8 @@ model is trained on it. Then 20 new salons (random topics) each have the same se
 campaign invites members in waves until the seats are filled or nobody is left:
 - model: ranked by predicted probability; each wave is sized with those probabilities to
   just fill the free seats (recommender/selection.wave_size);
+- model_calibrated: the same, with the probabilities scaled by how the earlier campaigns'
+  predictions held (selection.calibration_ratio, as bot/campaigns/service.py does);
 - popularity: ranked by past salons attended (members who came most);
 - random: a random order.
 Popularity and random waves are sized with the community's historical signup rate of
@@ -32,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from recommender.model import ModelParams, score, train  # noqa: E402
 from recommender.salon_sim import planted_response  # noqa: E402
-from recommender.selection import wave_size  # noqa: E402
+from recommender.selection import calibration_ratio, wave_size  # noqa: E402
 from recommender.simulator import Dynamics, simulate_community  # noqa: E402
 from recommender.topics import TOPIC_KEYS, TOPICS  # noqa: E402
 
@@ -78,8 +80,9 @@ def main() -> int:
     args = parser.parse_args()
     began = time.perf_counter()
     rng = np.random.default_rng(args.seed)
+    dynamics = Dynamics(trend=0.5, topic_drift=0.2, seed=args.seed)
     com = simulate_community(n_members=args.members, weeks=30, n_salons=12, seed=args.seed,
-                             dynamics=Dynamics(trend=0.5, topic_drift=0.2, seed=args.seed))  # fmt: skip
+                             dynamics=dynamics)  # fmt: skip
     frames = (com.members, com.rollups, com.events, com.signups, com.invitations)
     trained = train(*frames, com.texts, params=ModelParams(random_state=args.seed))
     invited_hist = com.invitations[~com.invitations["holdout"]]
@@ -89,7 +92,9 @@ def main() -> int:
     now = com.end
     salons = _salons(args.salons, now, int(com.members["community_id"].iloc[0]), rng)
     events = pd.concat([com.events, salons], ignore_index=True)
-    results: dict[str, list[dict]] = {"model": [], "popularity": [], "random": []}
+    results: dict[str, list[dict]] = {"model": [], "model_calibrated": [], "popularity": [],
+                                      "random": []}  # fmt: skip
+    record = [0.0, 0.0]  # predicted and actual signups of invited members in earlier campaigns
     for _, salon in salons.iterrows():
         truth = planted_response(com, salon["tags"].split(";"), now)
         user_ids = truth["user_id"].to_numpy()
@@ -106,10 +111,20 @@ def main() -> int:
         def by_rate(_pos: int, free: int) -> int:
             return math.ceil(free / max(rate, 1e-3))
 
-        def by_model(pos: int, free: int) -> int:
-            return wave_size(p[model_order[pos:]], free)
+        def by_model(pos: int, free: int, p=p, order=model_order) -> int:
+            return wave_size(p[order[pos:]], free)
 
         results["model"].append(run_campaign(model_order, signs_up, args.seats, by_model))
+        calibrated = np.clip(p * calibration_ratio(*record), 0.0, 0.99)
+
+        def by_calibrated(pos: int, free: int, p=calibrated, order=model_order) -> int:
+            return wave_size(p[order[pos:]], free)
+
+        outcome = run_campaign(model_order, signs_up, args.seats, by_calibrated)
+        results["model_calibrated"].append(outcome)
+        reached = model_order[: outcome["invitations"]]
+        record[0] += float(p[reached].sum())
+        record[1] += float(signs_up[reached].sum())
         results["popularity"].append(run_campaign(pop_order, signs_up, args.seats, by_rate))
         results["random"].append(run_campaign(random_order, signs_up, args.seats, by_rate))
 

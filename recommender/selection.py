@@ -275,8 +275,9 @@ def pooled_uplift(groups: Iterable[tuple[int, int, int, int]]) -> Uplift:
     """Uplift over several campaigns of a community: each campaign's (invited signups, invited,
     holdout signups, holdout) difference, weighted by the inverse of its variance (so campaigns
     with different base rates are not mixed); a 95 % normal interval. The counts are totals."""
+    groups = list(groups)
     rows = [g for g in groups if g[1] > 0 and g[3] > 0]
-    totals = [sum(g[i] for g in rows) for i in range(4)]
+    totals = [sum(g[i] for g in groups) for i in range(4)]
     if not rows:
         return Uplift(totals[1], totals[0], totals[3], totals[2], None, None, None, None, None,
                       method="pooled-inverse-variance-95")  # fmt: skip
@@ -288,8 +289,8 @@ def pooled_uplift(groups: Iterable[tuple[int, int, int, int]]) -> Uplift:
     w = np.asarray(weights)
     diff = float((w * np.asarray(diffs)).sum() / w.sum())
     half = Z95 / math.sqrt(w.sum())
-    return Uplift(totals[1], totals[0], totals[3], totals[2], totals[0] / totals[1],
-                  totals[2] / totals[3], diff, max(-1.0, diff - half), min(1.0, diff + half),
+    return Uplift(totals[1], totals[0], totals[3], totals[2], totals[0] / max(totals[1], 1),
+                  totals[2] / max(totals[3], 1), diff, max(-1.0, diff - half), min(1.0, diff + half),
                   method="pooled-inverse-variance-95")  # fmt: skip
 
 
