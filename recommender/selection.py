@@ -289,8 +289,9 @@ def pooled_uplift(groups: Iterable[tuple[int, int, int, int]]) -> Uplift:
     w = np.asarray(weights)
     diff = float((w * np.asarray(diffs)).sum() / w.sum())
     half = Z95 / math.sqrt(w.sum())
-    return Uplift(totals[1], totals[0], totals[3], totals[2], totals[0] / max(totals[1], 1),
-                  totals[2] / max(totals[3], 1), diff, max(-1.0, diff - half), min(1.0, diff + half),
+    rate1, rate0 = totals[0] / max(totals[1], 1), totals[2] / max(totals[3], 1)
+    return Uplift(totals[1], totals[0], totals[3], totals[2], rate1, rate0, diff,
+                  max(-1.0, diff - half), min(1.0, diff + half),
                   method="pooled-inverse-variance-95")  # fmt: skip
 
 

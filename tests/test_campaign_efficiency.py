@@ -16,7 +16,7 @@ from storage.stats_salons import list_salon_funnels
 from storage.types import utcnow
 from tests.campaign_helpers import Member, invitations_of, seed_members
 from tests.conftest import make_config
-from tests.organizer import buttons, last_call
+from tests.organizer import alerts, buttons, last_call
 from tests.salon_helpers import make_salon
 from tests.updates import COMMUNITY_ID, ORGANIZER, callback_query, message
 
@@ -78,3 +78,30 @@ async def test_stats_counts_invitations_per_signup_and_the_over_invited(app, fak
     assert "invitations per signup 1.4; invited but waitlisted (over-invited) 2" in lines
     zh = "\n".join(salon_lines(funnel, None, "Asia/Shanghai", "zh"))
     assert "每次报名所需邀请 1.4" in zh
+
+
+async def test_the_organizer_sees_the_detectable_uplift_and_chooses_the_holdout(
+    app, fake_request, db
+):
+    salon = await make_salon(db, capacity=30)
+    await seed_members(db, salon, [Member(u, 0.2) for u in range(5001, 5301)])
+    await app.process_update(message(f"/invite {salon.short_code}", ORGANIZER, bot=app.bot))
+    preview = last_call(fake_request, ME)
+    text = preview.params["text"]
+    assert "With this holdout the campaign can detect an uplift of" in text
+    small = int(text.split("detect an uplift of ")[1].split("%")[0])
+    labels = buttons(preview)
+    assert "● Holdout 10%" in labels and "Holdout 30%" in labels
+    await app.process_update(callback_query(labels["Holdout 30%"], ORGANIZER, bot=app.bot))
+    chosen = last_call(fake_request, ME)
+    assert "● Holdout 30%" in buttons(chosen)
+    assert "(30% of those chosen)" in chosen.params["text"]
+    bigger = int(chosen.params["text"].split("detect an uplift of ")[1].split("%")[0])
+    assert bigger < small
+    forged = labels["Holdout 30%"].rsplit(":", 1)[0] + ":7"
+    await app.process_update(callback_query(forged, ORGANIZER, bot=app.bot))
+    assert alerts(fake_request)[-1] == "This button is no longer valid."
+    send = buttons(chosen)["✅ Send invitations"]
+    await app.process_update(callback_query(send, ORGANIZER, bot=app.bot))
+    wave = await invitations_of(db, salon.id)
+    assert sum(r.holdout for r in wave) == round(0.3 * len(wave))

@@ -124,7 +124,8 @@ async def show_preview(update: Update, context: Context, salon: Salon, audience:
     if figures.invited == 0:
         text += "\n\n" + _("Nobody would be invited with these settings.")
     markup = preview_keyboard(salon, audience, figures.names, language,
-                              can_send=figures.invited > 0)  # fmt: skip
+                              can_send=figures.invited > 0,
+                              holdout_share=figures.holdout_share)  # fmt: skip
     if update.callback_query is not None:
         await update.callback_query.answer()
         await update.callback_query.edit_message_text(text, reply_markup=markup)
@@ -136,8 +137,8 @@ async def on_button(update: Update, context: Context) -> None:
     """I:pv (narrow), I:go (send), I:no (cancel): re-checks the organizer on every press."""
     _ = context.gettext(update)
     parsed = parse_invite_callback(update.callback_query.data)
-    shapes = {"pv": 4, "go": 4, "no": 1}
-    if parsed is None or len(parsed[1]) != shapes.get(parsed[0], -1):
+    shapes = {"pv": (4, 5), "go": (4, 5), "no": (1,)}
+    if parsed is None or len(parsed[1]) not in shapes.get(parsed[0], ()):
         await tell(update, _(STALE_BUTTON))
         return
     action, numbers = parsed

@@ -23,6 +23,7 @@ from bot.salons.member_texts import member_language
 from recommender.model import expected_turnout
 from recommender.selection import (
     calibration_ratio,
+    detectable_uplift,
     most_active_hour,
     plan_wave,
     rank_candidates,
@@ -127,9 +128,14 @@ class _Draft:
     seed: int
 
 
+def holdout_share(config: Config, audience: Audience) -> float:
+    """The organizer's chosen holdout share, else the configured one."""
+    return config.campaigns.holdout_share if audience.holdout is None else audience.holdout
+
+
 def _draft(config: Config, salon: Salon, audience: Audience) -> _Draft:
     return _Draft(audience.min_probability, audience.max_invitations, audience.segments,
-                  config.campaigns.holdout_share, campaign_seed(config, salon.id))  # fmt: skip
+                  holdout_share(config, audience), campaign_seed(config, salon.id))  # fmt: skip
 
 
 def _counts(frame: pd.DataFrame) -> dict[str, int]:
@@ -150,11 +156,15 @@ async def preview(
     draft = _draft(config, salon, audience)
     wave = _plan(ranked, draft, (0, 0), _need(salon, config.campaigns.overbook, 0.0))
     invited = wave[~wave["holdout"]]
+    withheld = int(wave["holdout"].sum())
+    base = float(invited["probability"].mean()) if len(invited) else 0.0
     return PreviewFigures(
         eligible=len(eligible), eligible_by_segment=_counts(eligible), invited=len(invited),
-        invited_by_segment=_counts(invited), holdout=int(wave["holdout"].sum()),
+        invited_by_segment=_counts(invited), holdout=withheld,
         expected=expected_turnout(invited["probability"]), free_seats=free_seats(salon),
         window_ends_at=window_end(config, salon, now), names=names,
+        holdout_share=draft.holdout_share,
+        detectable=detectable_uplift(len(invited), withheld, base),
     )  # fmt: skip
 
 
@@ -266,7 +276,7 @@ async def start_campaign(
             return None
         params = CampaignParams(
             min_probability=audience.min_probability, max_invitations=audience.max_invitations,
-            segments=audience.segments, holdout_share=settings.holdout_share,
+            segments=audience.segments, holdout_share=holdout_share(config, audience),
             seed=campaign_seed(config, salon.id), overbook=settings.overbook,
             wave_hours=settings.wave_hours, spread_hours=settings.spread_hours,
             window_ends_at=window_end(config, salon, now), auto=auto, created_by=created_by,
