@@ -7,8 +7,9 @@ weekday and its daypart did compared with the others (recency-weighted, so deman
 is followed), lead time, price, capacity, the number of eligible members, how well its text
 matches what members wrote lately, and the member model's sum of probabilities (sum_p) when
 given. A ridge regression on log(1 + signups) learns from past salons; the 80 % interval comes
-from the out-of-fold residuals (split conformal), so it is calibrated on the salons the model
-did not see. Signups count yes and waitlist (the demand, whatever the capacity).
+from the residuals of salons predicted by models that had not seen them (walking forward in
+time with 10 or more salons, else shuffled folds: split conformal), so it is calibrated on
+salons the model did not see. Signups count yes and waitlist (the demand, whatever the capacity).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import pandas as pd
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import Ridge
-from sklearn.model_selection import KFold, cross_val_predict
+from sklearn.model_selection import KFold, TimeSeriesSplit, cross_val_predict
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -254,21 +255,38 @@ def usable(table: pd.DataFrame) -> pd.DataFrame:
     return table[table["signups"].notna() & (table["n_prev"] >= 1)]
 
 
+def _forward_residuals(x: pd.DataFrame, y: np.ndarray, alpha: float, random_state: int):
+    """Residuals of salons predicted by models that did not see them: walking forward in time
+    (as the model is used: later salons from earlier ones) when there are enough salons,
+    else shuffled folds."""
+    if len(y) >= 2 * MIN_PLAN_SALONS:
+        residuals = []
+        for train_idx, test_idx in TimeSeriesSplit(n_splits=5).split(x):
+            if len(train_idx) < MIN_PLAN_SALONS:
+                continue
+            model = build_plan_pipeline(alpha).fit(x.iloc[train_idx], y[train_idx])
+            residuals.append(y[test_idx] - model.predict(x.iloc[test_idx]))
+        if residuals and sum(len(r) for r in residuals) >= MIN_PLAN_SALONS:
+            return np.concatenate(residuals)
+    folds = KFold(n_splits=min(5, len(y)), shuffle=True, random_state=random_state)
+    return y - cross_val_predict(build_plan_pipeline(alpha), x, y, cv=folds)
+
+
 def fit_plan_model(table: pd.DataFrame, alpha: float = 3.0, random_state: int = 0) -> PlanModel:
     """Fit on past salons (rows of salon_table); NotEnoughHistory with too few of them."""
     train = usable(table)
     if len(train) < MIN_PLAN_SALONS or train["signups"].sum() <= 0:
         raise NotEnoughHistory(f"not enough data: {len(train)} past salons with an earlier one "
                                f"(need {MIN_PLAN_SALONS}, with signups)")  # fmt: skip
+    train = train.sort_values("starts_at", kind="stable")
     x, y = train[list(PLAN_FEATURES)], np.log1p(train["signups"].to_numpy(dtype=float))
-    folds = KFold(n_splits=min(5, len(train)), shuffle=True, random_state=random_state)
-    residuals = y - cross_val_predict(build_plan_pipeline(alpha), x, y, cv=folds)
+    residuals = _forward_residuals(x, y, alpha, random_state)
     tail = (1.0 - INTERVAL) / 2
     pipeline = build_plan_pipeline(alpha).fit(x, y)
     return PlanModel(pipeline, float(np.quantile(residuals, tail)),
                      float(np.quantile(residuals, 1.0 - tail)), len(train),
                      f"salon model: ridge on {len(train)} past salons, 80 % interval from "
-                     "out-of-fold residuals")  # fmt: skip
+                     "forward residuals")  # fmt: skip
 
 
 def spearman(a: np.ndarray, b: np.ndarray) -> float | None:
