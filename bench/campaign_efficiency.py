@@ -135,9 +135,10 @@ def main() -> int:
             "salons_filled": sum(r["seats_filled"] == args.seats for r in rows)}  # fmt: skip
 
     out = {name: summary(rows) for name, rows in results.items()}
-    out["model_vs_popularity_invitations"] = round(
-        out["model"]["invitations"] / max(out["popularity"]["invitations"], 1), 3
-    )
+    for name in ("model", "model_calibrated"):
+        out[f"{name}_vs_popularity_invitations"] = round(
+            out[name]["invitations"] / max(out["popularity"]["invitations"], 1), 3
+        )
     out["setup"] = {"members": args.members, "salons": args.salons, "seats": args.seats,
                     "seed": args.seed, "historical_invited_signup_rate": round(rate, 4),
                     "model": trained.reason,
