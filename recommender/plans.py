@@ -6,7 +6,8 @@ the community's level and trend of signups, how salons with its tags, a similar 
 weekday and its daypart did compared with the others (recency-weighted, so demand that moves
 is followed), lead time, price, capacity, the number of eligible members, how well its text
 matches what members wrote lately, and the member model's sum of probabilities (sum_p) when
-given. A ridge regression on log(1 + signups) learns from past salons; the 80 % interval comes
+given. A ridge regression learns, from past salons, how log(1 + signups) differs from
+log(1 + the mean of the previous salons); the 80 % interval comes
 from the residuals of salons predicted by models that had not seen them (walking forward in
 time with 10 or more salons, else shuffled folds: split conformal), so it is calibrated on
 salons the model did not see. Signups count yes and waitlist (the demand, whatever the capacity).
@@ -242,7 +243,7 @@ class PlanModel:
 
     def predict(self, table: pd.DataFrame) -> pd.DataFrame:
         """expected, low, high signups per row of a salon_table."""
-        mean = self.pipeline.predict(table[list(PLAN_FEATURES)])
+        mean = self.pipeline.predict(table[list(PLAN_FEATURES)]) + _offset(table)
         return pd.DataFrame({
             "expected": np.expm1(mean).clip(min=0.0),
             "low": np.expm1(mean + self.low).clip(min=0.0),
@@ -253,6 +254,14 @@ class PlanModel:
 def usable(table: pd.DataFrame) -> pd.DataFrame:
     """Past salons a model can learn from: a known outcome and at least one earlier salon."""
     return table[table["signups"].notna() & (table["n_prev"] >= 1)]
+
+
+def _offset(table: pd.DataFrame) -> np.ndarray:
+    """The naive prediction the model corrects: log(1 + mean signups of earlier salons).
+
+    Learning the correction (not the level) means the ridge's shrinkage pulls towards "like
+    the previous salons", never towards other communities' level."""
+    return table["log_prev_mean"].to_numpy(dtype=float)
 
 
 def _forward_residuals(x: pd.DataFrame, y: np.ndarray, alpha: float, random_state: int):
@@ -279,7 +288,8 @@ def fit_plan_model(table: pd.DataFrame, alpha: float = 3.0, random_state: int = 
         raise NotEnoughHistory(f"not enough data: {len(train)} past salons with an earlier one "
                                f"(need {MIN_PLAN_SALONS}, with signups)")  # fmt: skip
     train = train.sort_values("starts_at", kind="stable")
-    x, y = train[list(PLAN_FEATURES)], np.log1p(train["signups"].to_numpy(dtype=float))
+    x = train[list(PLAN_FEATURES)]
+    y = np.log1p(train["signups"].to_numpy(dtype=float)) - _offset(train)
     residuals = _forward_residuals(x, y, alpha, random_state)
     tail = (1.0 - INTERVAL) / 2
     pipeline = build_plan_pipeline(alpha).fit(x, y)
