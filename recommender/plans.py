@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import Ridge
 from sklearn.model_selection import KFold, TimeSeriesSplit, cross_val_predict
@@ -31,6 +32,7 @@ from recommender import frames
 from recommender.pairs import salon_document
 
 PLAN_FEATURES: tuple[str, ...] = (
+    "log_n_prev",
     "log_prev_mean",
     "log_recent_mean",
     "log_last",
@@ -142,6 +144,7 @@ def _community_table(
         local = plan["local_start"]
         row = {
             "n_prev": n,
+            "log_n_prev": math.log1p(n),
             "prev_mean": float(np.expm1(y).mean()) if n else np.nan,
             "log_prev_mean": float(np.log1p(np.expm1(y).mean())) if n else 0.0,
             "log_recent_mean": float(np.log1p(np.expm1(y[-RECENT:]).mean())) if n else 0.0,
@@ -224,10 +227,20 @@ def salon_table(
     return table[[*columns, "starts_at", "cutoff", "community_id"]]
 
 
-def build_plan_pipeline(alpha: float = 3.0) -> Pipeline:
-    """A fresh unfitted pipeline: PLAN_FEATURES, standardised, ridge regression."""
+BOOST_MIN_SALONS = 300  # below this many past salons the ridge is steadier than trees
+
+
+def build_plan_pipeline(alpha: float = 3.0, n_salons: int = 0, random_state: int = 0) -> Pipeline:
+    """A fresh unfitted pipeline over PLAN_FEATURES: standardised ridge regression, or with
+    BOOST_MIN_SALONS past salons or more (pooled communities, e.g. imported history) shallow
+    gradient boosting, which learns where the previous salons' mean holds and where not."""
     columns = ColumnTransformer([("features", "passthrough", list(PLAN_FEATURES))],
                                 remainder="drop", verbose_feature_names_out=False)  # fmt: skip
+    if n_salons >= BOOST_MIN_SALONS:
+        booster = HistGradientBoostingRegressor(max_iter=200, learning_rate=0.05,
+                                                max_leaf_nodes=8, min_samples_leaf=20,
+                                                random_state=random_state)  # fmt: skip
+        return Pipeline([("columns", columns), ("boost", booster)])
     return Pipeline([("columns", columns), ("scale", StandardScaler()), ("ridge", Ridge(alpha))])
 
 
@@ -273,12 +286,13 @@ def _forward_residuals(x: pd.DataFrame, y: np.ndarray, alpha: float, random_stat
         for train_idx, test_idx in TimeSeriesSplit(n_splits=5).split(x):
             if len(train_idx) < MIN_PLAN_SALONS:
                 continue
-            model = build_plan_pipeline(alpha).fit(x.iloc[train_idx], y[train_idx])
+            model = build_plan_pipeline(alpha, len(train_idx), random_state)
+            model.fit(x.iloc[train_idx], y[train_idx])
             residuals.append(y[test_idx] - model.predict(x.iloc[test_idx]))
         if residuals and sum(len(r) for r in residuals) >= MIN_PLAN_SALONS:
             return np.concatenate(residuals)
     folds = KFold(n_splits=min(5, len(y)), shuffle=True, random_state=random_state)
-    return y - cross_val_predict(build_plan_pipeline(alpha), x, y, cv=folds)
+    return y - cross_val_predict(build_plan_pipeline(alpha, len(y), random_state), x, y, cv=folds)
 
 
 def fit_plan_model(table: pd.DataFrame, alpha: float = 3.0, random_state: int = 0) -> PlanModel:
@@ -292,11 +306,12 @@ def fit_plan_model(table: pd.DataFrame, alpha: float = 3.0, random_state: int = 
     y = np.log1p(train["signups"].to_numpy(dtype=float)) - _offset(train)
     residuals = _forward_residuals(x, y, alpha, random_state)
     tail = (1.0 - INTERVAL) / 2
-    pipeline = build_plan_pipeline(alpha).fit(x, y)
+    pipeline = build_plan_pipeline(alpha, len(y), random_state).fit(x, y)
     return PlanModel(pipeline, float(np.quantile(residuals, tail)),
                      float(np.quantile(residuals, 1.0 - tail)), len(train),
-                     f"salon model: ridge on {len(train)} past salons, 80 % interval from "
-                     "forward residuals")  # fmt: skip
+                     f"salon model: {'boosting' if 'boost' in pipeline.named_steps else 'ridge'}"
+                     f" on {len(train)} past salons, 80 % interval from forward residuals"
+                     )  # fmt: skip
 
 
 def spearman(a: np.ndarray, b: np.ndarray) -> float | None:
