@@ -33,7 +33,6 @@ from storage.frames_plans import salon_outcomes_frame
 from storage.runs import get_latest_run, get_segments
 from storage.types import utcnow
 
-MIN_PLANS, MAX_PLANS = 1, 6
 NO_HISTORY = N_("Not enough history to predict plans yet ({reason}). Plans can be compared "
                 "once the community has held at least 5 salons with signups.")  # fmt: skip
 

@@ -8,11 +8,11 @@ import pytest
 
 from recommender import frames
 from recommender.plan_advice import best_slot, unmet_tags
+from recommender.plan_evaluation import plan_backtest
 from recommender.plans import (
     MIN_PLAN_SALONS,
     NotEnoughHistory,
     fit_plan_model,
-    plan_backtest,
     salon_table,
     show_rate,
     signup_counts,
