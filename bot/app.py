@@ -33,6 +33,7 @@ import bot.incentives.handlers as incentives
 import bot.materials.handlers as materials
 import bot.members.chats as chats
 import bot.members.start as start
+import bot.plans.handlers as plans
 import bot.privacy.handlers as privacy
 import bot.salons.broadcast as broadcast
 import bot.salons.browse as members
@@ -162,6 +163,10 @@ def register_organizers(app: Application, config: Config) -> None:
     app.bot_data.dialogue = newsalon.salon_conversation()
     app.add_handler(app.bot_data.dialogue)
     app.add_handler(CommandHandler("salons", manage.list_salons, filters=private))
+    app.add_handler(CommandHandler("plan", plans.plan_salons, filters=private))
+    app.add_handler(
+        CallbackQueryHandler(plans.draft_plan, pattern=callbacks.pattern(callbacks.PLAN))
+    )
     app.add_handler(CommandHandler("here", attendance.here, filters=private))
     app.add_handler(CommandHandler("invite", invite.invite_command, filters=private))
     app.add_handler(CommandHandler("materials", materials.attach_materials, filters=private))

@@ -20,6 +20,7 @@ CLAIM = "C"
 STATS = "T"
 PRIVACY = "P"
 ORGANIZE = "O"  # a salon's attendees (csv, msg, go, no), co-organizers (co, rm), series (ss)
+PLAN = "PL"  # /plan: make plan <index> of comparison <nonce> a draft
 EVENTS = "EV"  # /events: by date (d) or best fit first (r)
 POINTS = "PT"  # /me: join (1) or leave (0) a community's leaderboard
 
@@ -141,3 +142,19 @@ def points(listed: bool, community_id: int) -> str:
 def organize(action: str, *numbers: int) -> str:
     """`O:<action>:<id>[:<n>]`: attendee list, message attendees, co-organizers, series."""
     return build(ORGANIZE, action, *numbers)
+
+
+def plan(nonce: str, index: int) -> str:
+    """`PL:<nonce as a number>:<index>`: turn plan `index` of one /plan comparison into a draft."""
+    return build(PLAN, "", int(nonce, 16), index)
+
+
+def plan_of(data: str | None) -> tuple[str, int] | None:
+    """(nonce as 8 hex digits, plan index 0-5) from `PL:` data, or None."""
+    parsed = parse(data, PLAN)
+    if parsed is None or parsed.action or len(parsed.numbers) != 2:
+        return None
+    nonce, index = parsed.numbers
+    if not 0 <= nonce < 16**8 or not 0 <= index <= 5:
+        return None
+    return f"{nonce:08x}", index

@@ -244,3 +244,64 @@ def why_invited(
     if recent:
         return "recent", max(recent, key=lambda p: p.starts_at).title
     return "fallback", ""
+
+
+Z80 = 0.8416212335729143  # one-sided quantile for 80 % power
+HOLDOUT_SHARES = (0.05, 0.1, 0.2, 0.3)
+
+
+def detectable_uplift(invited: int, holdout: int, base_rate: float) -> float | None:
+    """The smallest uplift (difference of signup rates) a campaign with these group sizes
+    detects with 80 % power at the 5 % level (two-sided), around `base_rate`; None without a
+    holdout."""
+    if invited <= 0 or holdout <= 0:
+        return None
+    p = min(max(base_rate, 1e-3), 0.999)
+    return (Z95 + Z80) * math.sqrt(p * (1 - p) * (1 / invited + 1 / holdout))
+
+
+def holdout_options(
+    audience: int, base_rate: float, shares: Sequence[float] = HOLDOUT_SHARES
+) -> list[tuple[float, int, float | None]]:
+    """(share, members withheld, detectable uplift) for each holdout share of an audience."""
+    out = []
+    for share in shares:
+        withheld = round(share * audience)
+        out.append((share, withheld, detectable_uplift(audience - withheld, withheld, base_rate)))
+    return out
+
+
+def pooled_uplift(groups: Iterable[tuple[int, int, int, int]]) -> Uplift:
+    """Uplift over several campaigns of a community: each campaign's (invited signups, invited,
+    holdout signups, holdout) difference, weighted by the inverse of its variance (so campaigns
+    with different base rates are not mixed); a 95 % normal interval. The counts are totals."""
+    groups = list(groups)
+    rows = [g for g in groups if g[1] > 0 and g[3] > 0]
+    totals = [sum(g[i] for g in groups) for i in range(4)]
+    if not rows:
+        return Uplift(totals[1], totals[0], totals[3], totals[2], None, None, None, None, None,
+                      method="pooled-inverse-variance-95")  # fmt: skip
+    weights, diffs = [], []
+    for s1, n1, s0, n0 in rows:
+        p1, p0 = (s1 + 0.5) / (n1 + 1), (s0 + 0.5) / (n0 + 1)  # +0.5: no zero variance
+        weights.append(1.0 / (p1 * (1 - p1) / n1 + p0 * (1 - p0) / n0))
+        diffs.append(s1 / n1 - s0 / n0)
+    w = np.asarray(weights)
+    diff = float((w * np.asarray(diffs)).sum() / w.sum())
+    half = Z95 / math.sqrt(w.sum())
+    rate1, rate0 = totals[0] / max(totals[1], 1), totals[2] / max(totals[3], 1)
+    return Uplift(totals[1], totals[0], totals[3], totals[2], rate1, rate0, diff,
+                  max(-1.0, diff - half), min(1.0, diff + half),
+                  method="pooled-inverse-variance-95")  # fmt: skip
+
+
+def calibration_ratio(predicted: float, actual: float, strength: float = 10.0) -> float:
+    """How many signups invited members brought per predicted one in past campaigns, shrunk
+    towards 1 by `strength` pseudo-signups (1 without history); bounded to [0.25, 4]."""
+    ratio = (actual + strength) / (max(predicted, 0.0) + strength)
+    return float(min(max(ratio, 0.25), 4.0))
+
+
+def invitations_per_signup(invited: int, signups: int) -> float | None:
+    """Invitations sent per signup they brought (None before any signup)."""
+    return invited / signups if signups > 0 else None

@@ -45,6 +45,7 @@ class SalonFunnel:
     predicted_turnout: float | None = None  # Σ p of the invited, at invitation time
     invited_signups: int = 0  # invited members who signed up (the actual to compare)
     holdout_signups: int = 0  # holdout members who signed up by themselves
+    invited_waitlisted: int = 0  # invited members on the waitlist: invited beyond the seats
 
     @property
     def joined_by_self(self) -> int:
@@ -155,6 +156,15 @@ async def list_salon_funnels(
             live.append(salon_id)
     if live:
         await _invitation_figures(funnels, live, session=session)
+    over = await session.execute(
+        select(Signup.salon_id, func.count())
+        .join(Invitation, and_(Invitation.salon_id == Signup.salon_id,
+                               Invitation.user_id == Signup.user_id))
+        .where(Signup.salon_id.in_(ids), Signup.status == WAITLIST, Invitation.holdout.is_(False))
+        .group_by(Signup.salon_id)
+    )  # fmt: skip
+    for salon_id, count in over:
+        funnels[salon_id].invited_waitlisted = count
     return [funnels[i] for i in ids]
 
 

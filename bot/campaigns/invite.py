@@ -26,7 +26,8 @@ USAGE = N_(
     "audience: min=0.2 (minimum probability), max=50 (at most 50 invitations), "
     "segments=core,lurkers (segment names in English or Chinese, e.g. segments=活跃,潜水)."
 )
-ORGANIZER_ACTIONS = {"pv": 4, "go": 4, "no": 1}  # action -> how many numbers it carries
+# action -> how many numbers it may carry (pv and go: salon, min %, max, mask[, holdout %])
+ORGANIZER_ACTIONS = {"pv": (4, 5), "go": (4, 5), "no": (1,)}
 
 
 def parse_audience(args: list[str]) -> Audience:
@@ -124,7 +125,8 @@ async def show_preview(update: Update, context: Context, salon: Salon, audience:
     if figures.invited == 0:
         text += "\n\n" + _("Nobody would be invited with these settings.")
     markup = preview_keyboard(salon, audience, figures.names, language,
-                              can_send=figures.invited > 0)  # fmt: skip
+                              can_send=figures.invited > 0,
+                              holdout_share=figures.holdout_share)  # fmt: skip
     if update.callback_query is not None:
         await update.callback_query.answer()
         await update.callback_query.edit_message_text(text, reply_markup=markup)
@@ -136,7 +138,7 @@ async def on_button(update: Update, context: Context) -> None:
     """I:pv (narrow), I:go (send), I:no (cancel): re-checks the organizer on every press."""
     _ = context.gettext(update)
     parsed = callbacks.parse(update.callback_query.data, callbacks.INVITE)
-    if parsed is None or len(parsed.numbers) != ORGANIZER_ACTIONS.get(parsed.action, -1):
+    if parsed is None or len(parsed.numbers) not in ORGANIZER_ACTIONS.get(parsed.action, ()):
         await tell(update, _(STALE_BUTTON))
         return
     action, numbers = parsed.action, parsed.numbers

@@ -23,12 +23,15 @@ from bot.models.training import score_salon
 from bot.salons.member_texts import member_language
 from recommender.model import expected_turnout
 from recommender.selection import (
+    calibration_ratio,
+    detectable_uplift,
     most_active_hour,
     plan_wave,
     rank_candidates,
     send_time,
     why_invited,
 )
+from storage.campaign_history import get_prediction_record
 from storage.campaigns import (
     CampaignParams,
     PlannedInvitation,
@@ -84,6 +87,21 @@ async def _eligible(session: AsyncSession, config: Config, salon: Salon, now: da
     )  # fmt: skip
 
 
+async def _calibrated(
+    session: AsyncSession, salon: Salon, ranked: pd.DataFrame, now: datetime,
+    exclude: int | None = None,
+) -> pd.DataFrame:  # fmt: skip
+    """Ranked candidates with probabilities scaled by how the community's past campaigns'
+    predictions held (more signups than predicted: smaller waves), so a wave aims at the
+    free seats with calibrated probabilities. The model's own probability stays in `raw`:
+    invitations store it, so the next campaign's record compares like with like."""
+    predicted, actual = await get_prediction_record(salon.community_id, session=session, now=now,
+                                                    exclude=exclude)  # fmt: skip
+    ratio = calibration_ratio(predicted, actual)
+    return ranked.assign(raw=ranked["probability"],
+                         probability=(ranked["probability"] * ratio).clip(upper=0.99))  # fmt: skip
+
+
 def _need(salon: Salon, overbook: float, pending_probability: float) -> float:
     """Expected signups still wanted: free seats times the overbook factor, minus the
     expected signups of invitations not yet delivered."""
@@ -111,9 +129,14 @@ class _Draft:
     seed: int
 
 
+def holdout_share(config: Config, audience: Audience) -> float:
+    """The organizer's chosen holdout share, else the configured one."""
+    return config.campaigns.holdout_share if audience.holdout is None else audience.holdout
+
+
 def _draft(config: Config, salon: Salon, audience: Audience) -> _Draft:
     return _Draft(audience.min_probability, audience.max_invitations, audience.segments,
-                  config.campaigns.holdout_share, campaign_seed(config, salon.id))  # fmt: skip
+                  holdout_share(config, audience), campaign_seed(config, salon.id))  # fmt: skip
 
 
 def _counts(frame: pd.DataFrame) -> dict[str, int]:
@@ -127,17 +150,22 @@ async def preview(
     now = utcnow()
     async with db.begin() as session:
         eligible = await _eligible(session, config, salon, now)
+        ranked = rank_candidates(eligible, min_probability=audience.min_probability,
+                                 segments=audience.segments)  # fmt: skip
+        ranked = await _calibrated(session, salon, ranked, now)
     names = sorted(set(eligible["segment"]))
-    ranked = rank_candidates(eligible, min_probability=audience.min_probability,
-                             segments=audience.segments)  # fmt: skip
     draft = _draft(config, salon, audience)
     wave = _plan(ranked, draft, (0, 0), _need(salon, config.campaigns.overbook, 0.0))
     invited = wave[~wave["holdout"]]
+    withheld = int(wave["holdout"].sum())
+    base = float(invited["probability"].mean()) if len(invited) else 0.0
     return PreviewFigures(
         eligible=len(eligible), eligible_by_segment=_counts(eligible), invited=len(invited),
-        invited_by_segment=_counts(invited), holdout=int(wave["holdout"].sum()),
+        invited_by_segment=_counts(invited), holdout=withheld,
         expected=expected_turnout(invited["probability"]), free_seats=free_seats(salon),
         window_ends_at=window_end(config, salon, now), names=names,
+        holdout_share=draft.holdout_share,
+        detectable=detectable_uplift(len(invited), withheld, base),
     )  # fmt: skip
 
 
@@ -214,7 +242,9 @@ async def _run_wave(
     eligible = await _eligible(session, config, salon, now)
     ranked = rank_candidates(eligible, min_probability=campaign.min_probability,
                              segments=campaign.segments)  # fmt: skip
+    ranked = await _calibrated(session, salon, ranked, now, exclude=campaign.id)
     wave = _plan(ranked, campaign, (counts.invited, counts.holdout), need)
+    wave = wave.assign(probability=wave["raw"]) if "raw" in wave else wave
     if wave.empty or wave["holdout"].all():
         await finish_campaign(campaign, "audience", session=session)
         return 0
@@ -250,7 +280,7 @@ async def start_campaign(
             return None
         params = CampaignParams(
             min_probability=audience.min_probability, max_invitations=audience.max_invitations,
-            segments=audience.segments, holdout_share=settings.holdout_share,
+            segments=audience.segments, holdout_share=holdout_share(config, audience),
             seed=campaign_seed(config, salon.id), overbook=settings.overbook,
             wave_hours=settings.wave_hours, spread_hours=settings.spread_hours,
             window_ends_at=window_end(config, salon, now), auto=auto, created_by=created_by,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -12,6 +12,7 @@ from bot.common.formatting import local_time
 from bot.common.i18n import translations
 from bot.common.labels import segment_label, tag_label
 from bot.salons.member_texts import community_zone, place, seats_text, when
+from recommender.selection import HOLDOUT_SHARES
 from storage.models import Salon
 
 MIN_STEPS = (0.0, 0.1, 0.2, 0.3, 0.5)
@@ -76,6 +77,7 @@ class Audience:
     min_probability: float = 0.0
     max_invitations: int | None = None
     segments: tuple[str, ...] | None = None  # None: every segment
+    holdout: float | None = None  # the control group's share; None: [campaigns] holdout_share
 
     def mask(self, names: list[str]) -> int:
         """The chosen segments as bits over `names` (0: all)."""
@@ -84,19 +86,30 @@ class Audience:
         return sum(1 << i for i, name in enumerate(names) if name in self.segments) or 0
 
     def data(self, action: str, salon_id: int, names: list[str]) -> str:
-        """Callback data `I:<action>:<salon>:<min %>:<max>:<mask>` for this audience."""
+        """Callback data `I:<action>:<salon>:<min %>:<max>:<mask>[:<holdout %>]`."""
         top = self.max_invitations or 0
         percent = round(self.min_probability * 100)
-        return callbacks.invite(action, salon_id, percent, top, self.mask(names))
+        extra = () if self.holdout is None else (round(self.holdout * 100),)
+        return callbacks.invite(action, salon_id, percent, top, self.mask(names), *extra)
+
+    def but(self, **changes) -> Audience:
+        """A copy with some fields changed."""
+        return replace(self, **changes)
 
 
 def audience_from(numbers: list[int], names: list[str]) -> Audience | None:
-    """The audience in preview callback numbers [min %, max, mask]; None when out of range."""
-    percent, top, mask = numbers
+    """The audience in preview callback numbers [min %, max, mask(, holdout %)]; None when out
+    of range."""
+    percent, top, mask = numbers[:3]
     if not 0 <= percent <= 100 or top < 0 or mask < 0 or mask >= 1 << max(len(names), 1):
         return None
+    holdout = None
+    if len(numbers) > 3:
+        if round(numbers[3] / 100, 2) not in HOLDOUT_SHARES:
+            return None
+        holdout = numbers[3] / 100
     chosen = tuple(n for i, n in enumerate(names) if mask >> i & 1) if mask else None
-    return Audience(percent / 100, top or None, chosen)
+    return Audience(percent / 100, top or None, chosen, holdout)
 
 
 @dataclass(frozen=True)
@@ -112,6 +125,8 @@ class PreviewFigures:
     free_seats: int | None
     window_ends_at: object
     names: list[str]
+    holdout_share: float = 0.1
+    detectable: float | None = None  # smallest uplift detectable (80 % power) with this holdout
 
 
 def preview_text(
@@ -149,7 +164,15 @@ def preview_text(
             count=figures.invited, segments=by_segment(figures.invited_by_segment)
         ),
         _("Held out as a control group: {count} ({share:.0%} of those chosen)").format(
-            count=figures.holdout, share=config.campaigns.holdout_share
+            count=figures.holdout, share=figures.holdout_share
+        ),
+        (
+            _(
+                "With this holdout the campaign can detect an uplift of {uplift:.0%} or more "
+                "(80 % power); a bigger holdout detects smaller ones."
+            ).format(uplift=figures.detectable)
+            if figures.detectable is not None
+            else _("Without a holdout the uplift cannot be measured.")
         ),
         _("Expected signups: {mean:.1f} (90% interval {low:.1f}–{high:.1f}) for {seats}").format(
             mean=mean, low=low, high=high, seats=seats
@@ -176,7 +199,13 @@ def preview_text(
 
 
 def preview_keyboard(
-    salon: Salon, audience: Audience, names: list[str], language: str, *, can_send: bool
+    salon: Salon,
+    audience: Audience,
+    names: list[str],
+    language: str,
+    *,
+    can_send: bool,
+    holdout_share: float = 0.1,
 ) -> InlineKeyboardMarkup:
     """Send / Cancel, the minimum-probability step and one toggle per segment."""
     _ = translations(language).gettext
@@ -188,7 +217,7 @@ def preview_keyboard(
         rows.append([send])
     following = [m for m in MIN_STEPS if m > audience.min_probability + 1e-9]
     step = following[0] if following else MIN_STEPS[0]
-    stepped = Audience(step, audience.max_invitations, audience.segments)
+    stepped = audience.but(min_probability=step)
     rows.append([InlineKeyboardButton(
         _("Minimum probability: {value:.0%} ▸ {next:.0%}").format(
             value=audience.min_probability, next=step),
@@ -200,12 +229,20 @@ def preview_keyboard(
         segments = None if flipped == set(names) else tuple(n for n in names if n in flipped)
         if not flipped:
             continue
-        after = Audience(audience.min_probability, audience.max_invitations, segments)
+        after = audience.but(segments=segments)
         mark = "☑" if name in chosen else "☐"
         data = after.data("pv", salon.id, names)
         label = f"{mark} {segment_label(name, _)}"[:30]
         toggles.append(InlineKeyboardButton(label, callback_data=data))
     rows += [toggles[i : i + 3] for i in range(0, len(toggles), 3)]
+
+    def mark(share: float) -> str:
+        return "● " if abs(share - holdout_share) < 1e-9 else ""
+
+    rows.append([InlineKeyboardButton(
+        mark(share) + _("Holdout {share:.0%}").format(share=share),
+        callback_data=audience.but(holdout=share).data("pv", salon.id, names))
+        for share in HOLDOUT_SHARES])  # fmt: skip
     rows.append(
         [InlineKeyboardButton("❌ " + _("Cancel"), callback_data=callbacks.invite("no", salon.id))]
     )

@@ -12,6 +12,7 @@ from telegram.error import InvalidToken, NetworkError
 from bot.cli.demo import add_demo_parser
 from bot.cli.imports import add_import_parser
 from bot.cli.models import CliError, add_model_verbs
+from bot.cli.plans import add_plan_verb
 from bot.cli.recommend import add_recommend_verb
 from bot.cli.stats import add_stats_verb
 from bot.common.config import Config, ConfigError, load_config
@@ -90,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub = verbs.add_parser(name, help=help_text, description=help_text, parents=parents)
         sub.set_defaults(func=func)
     add_model_verbs(verbs, common)
+    add_plan_verb(verbs, common)
     add_import_parser(verbs, common)
     add_demo_parser(verbs)
     add_stats_verb(verbs, common)

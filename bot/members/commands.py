@@ -28,6 +28,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("privacy", N_("Your data: see it, stop tracking or invitations, delete it")),
     Command("here", N_("Check in at a salon with its check-in code")),
     Command("newsalon", N_("Create a salon (step by step, or in one line)"), organizer=True),
+    Command("plan", N_("Compare 2 to 6 plans of a salon before publishing"), organizer=True),
     Command("salons", N_("Your salons: edit, cancel, attendees, check-in"), organizer=True),
     Command("invite", N_("Invite likely members to a salon: /invite CODE"), organizer=True),
     Command("series", N_("Recurring salons: every week or month"), organizer=True),

@@ -24,7 +24,8 @@ from bot.models.history import (
     load_history,
     training_needs,
 )
-from recommender.evaluation import backtest, backtest_pairs, split_events
+from bot.models.salon_model import fit_salon_model, plan_path, save_salon_model
+from recommender.evaluation import backtest_pairs, split_events
 from recommender.features import features_at
 from recommender.model import (
     ModelParams,
@@ -35,9 +36,18 @@ from recommender.model import (
     save_model,
     score_event,
 )
-from recommender.pairs import PairSources, Sampling, event_cutoff, pair_requests, pairs_of_events
+from recommender.pairs import (
+    PairSources,
+    Sampling,
+    build_pairs,
+    event_cutoff,
+    pair_requests,
+    pairs_of_events,
+)
 from recommender.personal_eval import backtest_members
+from recommender.plan_evaluation import evaluate_plans
 from recommender.segmentation import segment_members
+from storage.frames_plans import salon_outcomes_frame
 from storage.models.runs import RUN_FAILED, RUN_OK
 from storage.runs import (
     add_run,
@@ -96,7 +106,13 @@ def model_params(config: Config) -> ModelParams:
 
 
 def _fit(
-    history: History, params: ModelParams, now: pd.Timestamp, stages: Stages, progress: bool
+    history: History,
+    params: ModelParams,
+    now: pd.Timestamp,
+    stages: Stages,
+    progress: bool,
+    outcomes: pd.DataFrame | None = None,
+    timezone: str = "UTC",
 ) -> dict:
     """Features, segments, model, a backtest (with enough salons) and upcoming salons' scores.
 
@@ -116,6 +132,14 @@ def _fit(
     stages.done("pairs")
     trained = fit_pairs(pairs, params)
     stages.done("training")
+    plan, plan_reason = None, "no salon outcomes"
+    if outcomes is not None:
+        counts = outcomes.set_index("event_id")["signups"]
+        plan, plan_reason = fit_salon_model(
+            trained, pairs, history.members, past, counts, history.texts, timezone,
+            params.random_state,
+        )  # fmt: skip
+    stages.done("salon_model")
     report = None
     if len(past) >= MIN_BACKTEST_SALONS:
         report = backtest_pairs(pairs, past, params=params)
@@ -125,7 +149,7 @@ def _fit(
               for _, event in upcoming.iterrows()}  # fmt: skip
     stages.done("scoring")
     return {"trained": trained, "segmentation": segmentation, "backtest": report,
-            "scores": scores}  # fmt: skip
+            "scores": scores, "plan": plan, "plan_reason": plan_reason}  # fmt: skip
 
 
 def json_safe(value: object) -> object:
@@ -171,13 +195,21 @@ async def train_community(
         await fetch_activity(db, history, activity, progress)
         stages.done("activity")
         await fetch_participation(db, history, community_id, cutoffs)
+        async with db.begin() as session:
+            outcomes = await salon_outcomes_frame(community_id, session=session)
         stages.done("participation")
-        fitted = await asyncio.to_thread(_fit, history, params, now, stages, progress)
+        community = config.community(community_id)
+        timezone = community.timezone if community is not None else "UTC"
+        fitted = await asyncio.to_thread(_fit, history, params, now, stages, progress, outcomes,
+                                         timezone)  # fmt: skip
         trained: TrainedModel = fitted["trained"]
         path = _model_path(config, community_id, run_id)
         await asyncio.to_thread(save_model, trained, path)
+        if fitted["plan"] is not None:
+            await asyncio.to_thread(save_salon_model, fitted["plan"], plan_path(path))
         segmentation = fitted["segmentation"]
-        metrics = {**trained.metrics, "n_pairs": trained.n_pairs}
+        metrics = {**trained.metrics, "n_pairs": trained.n_pairs,
+                   "salon_model": fitted["plan_reason"]}  # fmt: skip
         if segmentation is not None:
             metrics.update(segments_k=segmentation.k, silhouette=segmentation.silhouette)
         if fitted["backtest"] is not None:
@@ -245,8 +277,9 @@ async def evaluate_communities(
     requests = pair_requests(history.members, history.events, train_ids + test_ids,
                              params.sampling())  # fmt: skip
     await fetch_activity(db, history, requests)
-    report = await asyncio.to_thread(backtest, *history.args(), history.texts,
-                                     params=params)  # fmt: skip
+    async with db.begin() as session:
+        outcomes = await salon_outcomes_frame(community_ids, session=session)
+    report = await asyncio.to_thread(_evaluate, history, outcomes, params, train_ids + test_ids)
     if not 0 < report["positives"] < report["pairs"]:
         raise NotEnoughData(
             f"the {report['events']} latest salon(s) had {report['positives']} signups among "
@@ -256,6 +289,16 @@ async def evaluate_communities(
     members = history.members if history.panel is None else history.panel
     report["members"] = await asyncio.to_thread(backtest_members, members, history.events,
                                                 history.signups)  # fmt: skip
+    return report
+
+
+def _evaluate(history: History, outcomes: pd.DataFrame, params: ModelParams, ids: list) -> dict:
+    """The member model's backtest, and (under "plan") the salon-level model's."""
+    pairs = build_pairs(*history.args(), ids, history.texts, sampling=params.sampling())
+    report = backtest_pairs(pairs, history.events, params=params)
+    counts = outcomes.set_index("event_id")["signups"]
+    report["plan"] = evaluate_plans(pairs, history.members, history.events, counts,
+                                    history.texts, params)  # fmt: skip
     return report
 
 

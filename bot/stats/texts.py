@@ -9,6 +9,7 @@ from bot.common.formatting import local_time
 from bot.common.i18n import translations
 from bot.seats.money import format_amount
 from bot.stats.labels import prior_reason_text, segment_label, verdict_text
+from recommender.selection import invitations_per_signup, pooled_uplift
 from storage.revenue import Money, Revenue
 from storage.stats import CommunityStats
 from storage.stats_salons import ModelFigures, SalonFunnel
@@ -80,6 +81,16 @@ def community_text(stats: CommunityStats, language: str) -> str:
     uplifts = {u.salon_id: u for u in s.uplift}
     for funnel in s.salons[-MAX_SALONS:]:
         lines += salon_lines(funnel, uplifts.get(funnel.salon_id), s.timezone, language)
+    pooled = pooled_uplift(
+        (u.uplift.invited_signups, u.uplift.invited, u.uplift.holdout_signups, u.uplift.holdout)
+        for u in s.uplift
+    )
+    if len(s.uplift) > 1 and pooled.uplift is not None:
+        lines.append(
+            _("All {count} campaigns pooled: uplift {uplift:+.1%} (95 % interval {low:+.1%} to "
+              "{high:+.1%})").format(count=len(s.uplift), uplift=pooled.uplift, low=pooled.low,
+                                     high=pooled.high)
+        )  # fmt: skip
     hidden = len(s.salons) - MAX_SALONS
     if hidden > 0:
         lines.append(
@@ -151,6 +162,13 @@ def salon_lines(
                 predicted=f.predicted_turnout, actual=f.invited_signups
             )
         )
+    per_signup = invitations_per_signup(f.invited, f.invited_signups)
+    if f.invited:
+        lines.append(
+            _("  invitations per signup {ratio}; invited but waitlisted (over-invited) {over}")
+            .format(ratio=f"{per_signup:.1f}" if per_signup is not None else "—",
+                    over=f.invited_waitlisted)
+        )  # fmt: skip
     if uplift is not None:
         u = uplift.uplift
         if u.uplift is None:

@@ -9,7 +9,7 @@ import pandas as pd
 
 from recommender import frames
 from recommender.sim.history_csv import write_history_csv
-from recommender.sim.salons import simulate_salons
+from recommender.sim.salons import Dynamics, simulate_salons
 from recommender.timeutil import utc_from_ns
 from recommender.topics import (
     EN_SMALLTALK,
@@ -20,7 +20,7 @@ from recommender.topics import (
     ZH_TEMPLATES,
 )
 
-__all__ = ["MEMBER_TYPES", "Community", "simulate_community", "write_history_csv"]
+__all__ = ["MEMBER_TYPES", "Community", "Dynamics", "simulate_community", "write_history_csv"]
 
 # type: (share, engagement mean, messages/day, reactions/day)
 MEMBER_TYPES: dict[str, tuple[float, float, float, float]] = {
@@ -63,8 +63,13 @@ def simulate_community(
     community_id: int = -1001,
     start: pd.Timestamp | None = None,
     with_texts: bool = True,
+    dynamics: Dynamics | None = None,
 ) -> Community:
-    """Simulate one community deterministically from `seed`."""
+    """Simulate one community deterministically from `seed`.
+
+    With `dynamics`, signups follow a trend and topic demand drifts from salon to salon
+    (drawn from their own seeded stream, so the rest of the community stays the same).
+    """
     rng = np.random.default_rng(seed)
     start = DEFAULT_START if start is None else pd.Timestamp(start).tz_convert("UTC").floor("D")
     n_days = weeks * 7
@@ -112,7 +117,16 @@ def simulate_community(
     if with_texts:
         texts = _texts(rng, msg, hours, interests, user_ids, community_id, start)
     salons = simulate_salons(
-        rng, members, interests, engagement, win_end, start, n_days, n_salons, community_id
+        rng,
+        members,
+        interests,
+        engagement,
+        win_end,
+        start,
+        n_days,
+        n_salons,
+        community_id,
+        dynamics=dynamics,
     )
     return Community(
         members=members,

@@ -27,6 +27,25 @@ NONE, YES, NO, WAITLIST, MAYBE = range(5)
 STATUS_NAMES = ("", "yes", "no", "waitlist", "maybe")
 
 
+@dataclass(frozen=True)
+class Dynamics:
+    """Demand that changes over time: `trend` is added to every member's logit in proportion to
+    the salon's place in the period (0 at the first day, `trend` at the last); each topic's
+    demand is a random walk with steps of sd `topic_drift` per salon. Seeded by `seed`."""
+
+    trend: float = 0.0
+    topic_drift: float = 0.0
+    seed: int = 0
+
+    def shifts(self, days: np.ndarray, n_days: int, topics: list[list[int]]) -> np.ndarray:
+        """The logit shift of each salon."""
+        n = len(topics)
+        rng = np.random.default_rng([self.seed, 18])
+        walk = np.cumsum(rng.normal(0.0, self.topic_drift, (n, len(TOPIC_KEYS))), axis=0)
+        demand = np.array([walk[s, topics[s]].mean() for s in range(n)]) if n else np.zeros(0)
+        return self.trend * days / max(n_days, 1) + demand
+
+
 @dataclass
 class SalonSim:
     """Frames produced by the salon part of the simulation."""
@@ -99,9 +118,12 @@ def simulate_salons(
     n_days: int,
     n_salons: int,
     community_id: int,
+    dynamics: Dynamics | None = None,
 ) -> SalonSim:
     """Run salons in time order; attendance feeds back into later signups."""
     events, topics = _events(rng, start, n_days, n_salons, community_id)
+    days = ((events["starts_at"] - start) / pd.Timedelta(days=1)).to_numpy(dtype=float)
+    shift = np.zeros(n_salons) if dynamics is None else dynamics.shifts(days, n_days, topics)
     user_ids = members["user_id"].to_numpy()
     joined = members["joined_at"].dt.tz_convert(None).to_numpy().astype(np.int64)
     joined[members["joined_at"].isna().to_numpy()] = np.iinfo(np.int64).min
@@ -129,6 +151,7 @@ def simulate_salons(
             + W_PAID * (events["price"].iat[s] > 0)
             + W_CHURNED * churned
             + rng.normal(0.0, 0.3)
+            + shift[s]
         )
         p = _sigmoid(logit)
         _add(
