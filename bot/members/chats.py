@@ -10,6 +10,7 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot.common.context import Context
 from bot.common.roles import forget_admins
+from bot.outbox.pace import reply_in_chat
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ async def whoami(update: Update, context: Context) -> None:
     chat = update.effective_chat
     if chat.type != "private":
         lines.append(_("This group's chat id: {id}").format(id=chat.id))
-    await update.effective_message.reply_text("\n".join(lines))
+    await reply_in_chat(update, context, "\n".join(lines))
 
 
 async def unknown_group_message(update: Update, context: Context) -> None:

@@ -8,6 +8,7 @@ from bot.common.context import Context
 from bot.common.roles import is_organizer
 from bot.common.users import PAYLOAD_RE, user_info
 from bot.members.commands import commands_for
+from bot.outbox.pace import reply_in_chat
 from storage.users import mark_started, upsert_user
 
 
@@ -48,4 +49,4 @@ async def help_command(update: Update, context: Context) -> None:
     if organizer:
         lines += ["", _("For organizers:")]
         lines += [f"/{c.name} — {_(c.description)}" for c in commands_for(True) if c.organizer]
-    await update.effective_message.reply_text("\n".join(lines))
+    await reply_in_chat(update, context, "\n".join(lines))  # /help works in the group too

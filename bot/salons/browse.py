@@ -9,6 +9,7 @@ from bot.common.context import Context
 from bot.common.formatting import local_time
 from bot.common.users import PAYLOAD_RE
 from bot.members.membership import visible_salons
+from bot.outbox.pace import reply_in_chat
 from bot.recommendations.service import recommend
 from bot.recommendations.views import events_view
 from bot.salons.access import STALE_BUTTON
@@ -123,4 +124,4 @@ async def open_private_chat(update: Update, context: Context) -> None:
     url = f"https://t.me/{context.bot.username}?start={payload}"
     text = _("Let's continue in a private chat, so the group stays quiet:")
     button = InlineKeyboardButton(_("Open the bot"), url=url)
-    await update.effective_message.reply_text(text, reply_markup=InlineKeyboardMarkup([[button]]))
+    await reply_in_chat(update, context, text, InlineKeyboardMarkup([[button]]))

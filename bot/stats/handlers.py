@@ -10,6 +10,7 @@ from bot import callbacks
 from bot.common.config import CommunityConfig
 from bot.common.context import Context
 from bot.common.roles import organizer_communities
+from bot.outbox.pace import reply_in_chat
 from bot.salons.access import NOT_ORGANIZER, NOT_YOURS, STALE_BUTTON, tell
 from bot.salons.input import InputError
 from bot.stats.exports import send_exports
@@ -130,11 +131,9 @@ async def group_stats(update: Update, context: Context) -> None:
     chat_id = update.effective_chat.id
     communities = await organizer_communities(context, update.effective_user.id)
     if not any(c.chat_id == chat_id for c in communities):
-        await update.effective_message.reply_text(_(NOT_ORGANIZER))
+        await reply_in_chat(update, context, _(NOT_ORGANIZER))
         return
     url = f"https://t.me/{context.bot.username}?start=stats_{chat_id}"
     button = InlineKeyboardButton(_("Open the figures in a private chat"), url=url)
-    await update.effective_message.reply_text(
-        _("Figures are shown in a private chat, so the group stays quiet:"),
-        reply_markup=InlineKeyboardMarkup([[button]]),
-    )
+    text = _("Figures are shown in a private chat, so the group stays quiet:")
+    await reply_in_chat(update, context, text, InlineKeyboardMarkup([[button]]))
