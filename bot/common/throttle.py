@@ -18,6 +18,7 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
 from bot.common.context import Context
+from storage.db import database_unavailable
 from storage.rates import count_hit
 from storage.types import utcnow
 
@@ -81,9 +82,16 @@ async def throttle(update: Update, context: Context) -> None:
 async def _shared_hit(context: Context, user_id: int) -> tuple[bool, bool]:
     """Several processes (PostgreSQL): the count in the database is the one that holds."""
     limit = context.bot_data.throttle
-    async with context.db.begin() as session:
-        hits = await count_hit(user_id, window=timedelta(seconds=limit.window), now=utcnow(),
-                               session=session)  # fmt: skip
+    try:
+        async with context.db.begin() as session:
+            hits = await count_hit(user_id, window=timedelta(seconds=limit.window),
+                                   now=utcnow(), session=session)  # fmt: skip
+    except Exception as error:
+        if not database_unavailable(error):
+            raise
+        # The database is away: this process's own count holds meanwhile, and the handler
+        # that needs the database answers "try again" once (not the limit as well).
+        return True, False
     return hits <= limit.limit, hits == limit.limit + 1
 
 
