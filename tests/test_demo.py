@@ -33,10 +33,9 @@ def test_demo_runs_the_whole_loop_and_narrates_every_step(tmp_path):
         "4. Personal invitations, with a holdout", "5. Members answer",
         "5b. A new place reaches everyone, with an updated calendar entry",
         "6. A paid salon: a member pays in Telegram Stars", "7. Reminders and the waitlist",
-        "8. Check-in", "9. Feedback",
-        "9b. The organizer compares plans, and starts a recurring salon",
-        "10. The organizer reads /stats",
-        "11. For members: a personal list, points, a referral, the leaderboard", "Done",
+        "8. Check-in", "9. Feedback", "10. The organizer reads /stats",
+        "11. For members: a personal list, points, a referral, the leaderboard",
+        "12. The organizer plans ahead: /plan and a recurring salon", "Done",
     ):  # fmt: skip
         assert f"━━ {heading}" in transcript
     # training and segments
@@ -73,7 +72,7 @@ def test_demo_runs_the_whole_loop_and_narrates_every_step(tmp_path):
     assert "Check-in for “" in transcript
     assert "📊 " in transcript and " votes “" in transcript and "average rating" in transcript
     # /plan: the forecast and a draft of the best plan, or the honest "not enough history"
-    plans = transcript.split("━━ 9b. ", 1)[1].split("━━ 10. ", 1)[0]
+    plans = transcript.split("━━ 12. ", 1)[1].split("━━ Done", 1)[0]
     assert "→ bot: /plan\n    " in plans and plans.count(" | 30 | ") == 3
     if "Not enough history to predict plans yet" not in plans:
         assert plans.count("Expected signups: ") == 3 and "🏆 Best: plan " in plans
@@ -83,7 +82,7 @@ def test_demo_runs_the_whole_loop_and_narrates_every_step(tmp_path):
     assert "Series #1 «" in plans and "[⏹ Stop series #1]" in plans
     assert plans.count("🤖 bot → 👥 周末沙龙会 Weekend Salon Club:") == 2
     # a member's own list, points, the leaderboard opt-in, a referral, the leaderboard
-    members = transcript.split("━━ 11. ", 1)[1]
+    members = transcript.split("━━ 11. ", 1)[1].split("━━ 12. ", 1)[0]
     assert "→ bot: /events" in members and "💡 " in members
     assert "⭐ 13 points" in members or "⭐ 13 分" in members
     assert "presses [Join the leaderboard of " in members or "presses [加入「" in members

@@ -32,7 +32,7 @@ STEPS: list[Step] = [
     reminders_step,
     checkin_step,
     feedback_step,
-    plans_step,
     stats_step,
     members_step,
+    plans_step,
 ]

@@ -1,4 +1,4 @@
-"""Demo step 9b: the organizer compares plans with /plan and starts a recurring series."""
+"""Demo step 12: the organizer compares plans with /plan and starts a recurring series."""
 
 from __future__ import annotations
 
@@ -41,8 +41,8 @@ def candidate_plans(demo: Demo) -> list[str]:
 async def plans_step(demo: Demo) -> None:
     """/plan with three plans: the forecast, the best plan, and its draft; then /series."""
     _, t, organizer = demo.gettext, demo.transcript, demo.world.organizer
-    t.heading(_("9b. The organizer compares plans, and starts a recurring salon"))
-    t.note(_("Before the next salon, the organizer compares three plans with /plan: the "
+    t.heading(_("12. The organizer plans ahead: /plan and a recurring salon"))
+    t.note(_("For the next salons, the organizer compares three plans with /plan: the "
              "participation model and the salon-level model forecast each one."))  # fmt: skip
     text = "/plan\n" + "\n".join(candidate_plans(demo))
     t.says(organizer.user_id, text.replace("\n", "\n    "))
@@ -81,7 +81,8 @@ async def series_part(demo: Demo) -> None:
     """/series: the occurrences of the coming weeks are published and announced in the group."""
     _, t, organizer = demo.gettext, demo.transcript, demo.world.organizer
     t.note(_("A weekly meetup: the organizer starts a recurring series with /series."))
-    title = _title(demo.facts["plan"].tag, 3)
+    tag = demo.facts["plan"].tag
+    title = _title("reading" if tag != "reading" else "design", 2)
     demo.say(organizer, f"/series {title} | {SERIES_RULE} | 20 | {LOCATION}")
     await demo.settle()
     [reply] = await demo.sent(1, "the /series answer", chat_id=organizer.user_id, button="O:ss")
