@@ -5,12 +5,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
 from storage.models import Campaign, Invitation, OutboxMessage, Payment, Poll, Salon, Signup
 from tests.e2e import ROOT
 from tests.imports import fetch
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def test_demo_runs_the_whole_loop_and_narrates_every_step(tmp_path):
@@ -31,7 +34,8 @@ def test_demo_runs_the_whole_loop_and_narrates_every_step(tmp_path):
         "5b. A new place reaches everyone, with an updated calendar entry",
         "6. A paid salon: a member pays in Telegram Stars", "7. Reminders and the waitlist",
         "8. Check-in", "9. Feedback", "10. The organizer reads /stats",
-        "11. For members: a personal list, points, a referral, the leaderboard", "Done",
+        "11. For members: a personal list, points, a referral, the leaderboard",
+        "12. The organizer plans ahead: /plan and a recurring salon", "Done",
     ):  # fmt: skip
         assert f"━━ {heading}" in transcript
     # training and segments
@@ -67,8 +71,18 @@ def test_demo_runs_the_whole_loop_and_narrates_every_step(tmp_path):
     assert here[1].startswith("🤖 bot → ") and here[2].lstrip(" │").startswith("✅")
     assert "Check-in for “" in transcript
     assert "📊 " in transcript and " votes “" in transcript and "average rating" in transcript
+    # /plan: the forecast and a draft of the best plan, or the honest "not enough history"
+    plans = transcript.split("━━ 12. ", 1)[1].split("━━ Done", 1)[0]
+    assert "→ bot: /plan\n    " in plans and plans.count(" | 30 | ") == 3
+    if "Not enough history to predict plans yet" not in plans:
+        assert plans.count("Expected signups: ") == 3 and "🏆 Best: plan " in plans
+        assert "presses [🏆 Draft plan " in plans and "Preview of the announcement for " in plans
+    # /series: the series is made and its occurrences announced in the group
+    assert "→ bot: /series " in plans and "| every Saturday 14:00 | 20 |" in plans
+    assert "Series #1 «" in plans and "[⏹ Stop series #1]" in plans
+    assert plans.count("🤖 bot → 👥 周末沙龙会 Weekend Salon Club:") == 2
     # a member's own list, points, the leaderboard opt-in, a referral, the leaderboard
-    members = transcript.split("━━ 11. ", 1)[1]
+    members = transcript.split("━━ 11. ", 1)[1].split("━━ 12. ", 1)[0]
     assert "→ bot: /events" in members and "💡 " in members
     assert "⭐ 13 points" in members or "⭐ 13 分" in members
     assert "presses [Join the leaderboard of " in members or "presses [加入「" in members
@@ -96,6 +110,12 @@ def test_demo_runs_the_whole_loop_and_narrates_every_step(tmp_path):
     assert scalars(select(func.count()).select_from(Poll))[0] >= 1
     kinds = {row.kind for row in scalars(select(OutboxMessage))}
     assert {"invitation", "reminder", "feedback"} <= kinds
+    series = scalars(select(Salon).where(Salon.series_id.is_not(None)))
+    assert len(series) >= 3 and all(s.status == "published" and s.capacity == 20 for s in series)
+    assert all(s.weekday() == 5 for s in (s.starts_at.astimezone(SHANGHAI) for s in series))
+    drafts = scalars(select(Salon).where(Salon.status == "draft"))
+    assert len(drafts) <= 1 and all(s.capacity == 30 for s in drafts)
+    assert bool(drafts) == ("presses [🏆 Draft plan " in plans)
     charts = sorted(p.name for p in (out / "charts").glob("*.png"))
     assert charts == ["activity.png", "funnel.png", "hours.png", "segments.png"]
     assert all((out / "charts" / name).stat().st_size > 1000 for name in charts)

@@ -15,6 +15,7 @@ from bot.demo.steps_changes import changes_step
 from bot.demo.steps_event import checkin_step, feedback_step, reminders_step
 from bot.demo.steps_members import members_step
 from bot.demo.steps_paid import paid_step
+from bot.demo.steps_plans import plans_step
 from bot.demo.steps_salon import community_step, invite_step, salon_step, training_step
 from bot.demo.steps_stats import stats_step
 
@@ -33,4 +34,5 @@ STEPS: list[Step] = [
     feedback_step,
     stats_step,
     members_step,
+    plans_step,
 ]
