@@ -7,6 +7,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot import callbacks
 from bot.common.formatting import local_time
 from bot.common.i18n import N_, translations
+from bot.common.labels import segment_label, tag_label
 from bot.plans.service import PlanReport
 from bot.seats.money import format_amount
 from storage.currencies import exponent
@@ -50,7 +51,8 @@ def plan_block(index: int, option, timezone: str, language: str) -> str:
     drawn = [(name, value) for name, value in option.segments.items() if value >= 0.5][:3]
     if drawn:
         lines.append(_("Draws mostly: {segments}").format(
-            segments=", ".join(f"{name} ~{_n(value)}" for name, value in drawn)))  # fmt: skip
+            segments=", ".join(f"{segment_label(name, _)} ~{_n(value)}"
+                               for name, value in drawn)))  # fmt: skip
     return "\n".join("   " + line if i else line for i, line in enumerate(lines))
 
 
@@ -71,7 +73,8 @@ def report_text(report: PlanReport, community_title: str, timezone: str, languag
         advice.append(_("Best time for this community: {weekday} around {hour}:00.").format(
             weekday=_(WEEKDAYS[weekday]), hour=hour))  # fmt: skip
     if report.tags:
-        advice.append(_("Topics with unmet demand: {tags}.").format(tags=", ".join(report.tags)))
+        tags = ", ".join(tag_label(tag, _) for tag in report.tags)
+        advice.append(_("Topics with unmet demand: {tags}.").format(tags=tags))
     if advice:
         blocks.append("💡 " + "\n".join(advice))
     return "\n\n".join(blocks)[:MAX_MESSAGE]
