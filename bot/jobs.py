@@ -26,8 +26,8 @@ from storage.holds import expire_holds
 from storage.retention import purge_expired_activity
 from storage.salons import get_salon
 from storage.schedule import cancel_late_reminders, list_due_feedback, list_due_reminders
-from storage.signups import expire_offers
 from storage.types import utcnow
+from storage.waitlist import expire_offers
 
 logger = logging.getLogger(__name__)
 

@@ -211,7 +211,7 @@ async def _take_seat(
 async def expire_holds(*, session: AsyncSession, now: datetime | None = None) -> list[Signup]:
     """Release the seats of holds that ended unpaid (they become `left`); idempotent.
 
-    The freed seats go to the next in line through `storage.signups.expire_offers`.
+    The freed seats go to the next in line through `storage.waitlist.expire_offers`.
     """
     now = now or utcnow()
     salon_ids = await session.scalars(

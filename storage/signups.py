@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Salon, Signup
-from storage.models.digest import JOINED, MOVED_UP, WAITLISTED
+from storage.models.digest import JOINED, WAITLISTED
 from storage.models.digest import LEFT as LEFT_SALON
 from storage.models.salons import (
     GOING,
@@ -116,7 +116,8 @@ async def get_waitlist_position(signup: Signup, *, session: AsyncSession) -> int
     )
 
 
-async def _change_seats(salon: Salon, delta: int, *, session: AsyncSession) -> None:
+async def change_seats(salon: Salon, delta: int, *, session: AsyncSession) -> None:
+    """Add `delta` to the salon's taken seats (the salon is locked by the caller)."""
     await session.execute(
         update(Salon)
         .where(Salon.id == salon.id)
@@ -168,12 +169,8 @@ async def add_signup(
             existing.holds_taken += 1
             await session.flush()
         else:
-            existing.status, existing.responded_at, existing.offer_expires_at = LEFT, now, None
-            await session.flush()
-            await _change_seats(salon, -1, session=session)
-            offers = await offer_free_seats(
-                salon, session=session, offer_window=offer_window, now=now
-            )
+            offers = await _release(salon, existing, session=session, now=now,
+                                    offer_window=offer_window)  # fmt: skip
             waiting = await _first_waiting(salon_id, session=session)
     if existing is not None and existing.status in SIGNED_UP:
         position = await get_waitlist_position(existing, session=session)
@@ -252,15 +249,22 @@ async def cancel_signup(
         return SignupResult(NOT_SIGNED_UP, salon)
     if salon.status != SALON_CANCELLED and salon.starts_at <= now:
         return SignupResult(CLOSED, salon, signup.status, reason=STARTED)
-    held = signup.status in HOLDS_SEAT
     if signup.status != HELD:  # an unpaid hold never counted as a signup
         await add_activity(salon, LEFT_SALON, session=session, user_id=user_id, now=now)
+    offers = await _release(salon, signup, session=session, now=now, offer_window=offer_window)
+    return SignupResult(DONE, salon, LEFT, offers=offers)
+
+
+async def _release(
+    salon: Salon, signup: Signup, *, session: AsyncSession, now: datetime, offer_window: timedelta
+) -> list[Signup]:
+    """The signup becomes `left`; a seat it held is offered to the first in line (returned)."""
+    held = signup.status in HOLDS_SEAT
     signup.status, signup.responded_at, signup.offer_expires_at = LEFT, now, None
     await session.flush()
     if held:
-        await _change_seats(salon, -1, session=session)
-    offers = await offer_free_seats(salon, session=session, offer_window=offer_window, now=now)
-    return SignupResult(DONE, salon, LEFT, offers=offers)
+        await change_seats(salon, -1, session=session)
+    return await offer_free_seats(salon, session=session, offer_window=offer_window, now=now)
 
 
 async def offer_free_seats(
@@ -281,94 +285,8 @@ async def offer_free_seats(
         signup.status, signup.offer_expires_at = OFFERED, expires
     if offered:
         await session.flush()
-        await _change_seats(salon, len(offered), session=session)
+        await change_seats(salon, len(offered), session=session)
     return offered
-
-
-async def claim_offer(
-    salon_id: int,
-    user_id: int,
-    *,
-    session: AsyncSession,
-    now: datetime | None = None,
-    hold: timedelta = DEFAULT_HOLD,
-) -> SignupResult:
-    """The member takes the seat they were offered, if the offer still stands.
-
-    For a paid salon the offered seat becomes `held` while the member pays.
-    """
-    now = now or utcnow()
-    salon = await lock_salon(salon_id, session=session)
-    if salon is None:
-        return SignupResult(NOT_FOUND)
-    signup = await get_signup(salon_id, user_id, session=session)
-    if signup is not None and signup.status in (GOING, HELD):
-        return SignupResult(ALREADY, salon, signup.status, signup=signup)
-    if signup is None or signup.status != OFFERED:
-        return SignupResult(NOT_SIGNED_UP, salon, signup.status if signup else None)
-    reason = closed_reason(salon, now)
-    if reason in (CANCELLED, STARTED):
-        return SignupResult(CLOSED, salon, OFFERED, reason=reason)
-    if signup.offer_expires_at is not None and signup.offer_expires_at <= now:
-        return SignupResult(EXPIRED, salon, OFFERED)
-    if is_paid(salon):
-        signup.status, signup.offer_expires_at = HELD, hold_ends(salon, now, hold)
-        signup.holds_taken += 1
-    else:
-        signup.status, signup.offer_expires_at = GOING, None
-        await add_activity(salon, MOVED_UP, session=session, user_id=user_id, now=now)
-    signup.responded_at = now
-    await session.flush()
-    return SignupResult(DONE, salon, signup.status, signup=signup)
-
-
-async def expire_offers(
-    *, session: AsyncSession, offer_window: timedelta, now: datetime | None = None
-) -> tuple[list[Signup], list[Signup]]:
-    """Lapse offers whose window ended and offer every free seat: (lapsed, newly offered).
-
-    Idempotent: a second run finds nothing left to do.
-    """
-    now = now or utcnow()
-    lapsed_ids = select(Signup.salon_id).where(
-        Signup.status == OFFERED, Signup.offer_expires_at <= now
-    )
-    free_with_waitlist = (
-        select(Signup.salon_id)
-        .join(Salon, Salon.id == Signup.salon_id)
-        .where(
-            Signup.status == WAITLIST,
-            Salon.status == SALON_PUBLISHED,
-            Salon.starts_at > now,
-            or_(Salon.capacity.is_(None), Salon.going_count < Salon.capacity),
-        )
-    )
-    salon_ids = set(await session.scalars(lapsed_ids)) | set(
-        await session.scalars(free_with_waitlist)
-    )
-    lapsed: list[Signup] = []
-    offered: list[Signup] = []
-    for salon_id in sorted(salon_ids):
-        salon = await lock_salon(salon_id, session=session)
-        expired = list(
-            await session.scalars(
-                select(Signup).where(
-                    Signup.salon_id == salon_id,
-                    Signup.status == OFFERED,
-                    Signup.offer_expires_at <= now,
-                )
-            )
-        )
-        for signup in expired:
-            signup.status, signup.responded_at = LEFT, now
-        if expired:
-            await session.flush()
-            await _change_seats(salon, -len(expired), session=session)
-        lapsed += expired
-        offered += await offer_free_seats(
-            salon, session=session, offer_window=offer_window, now=now
-        )
-    return lapsed, offered
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,10 @@ from sqlalchemy import select
 from bot.common.config import CommunityConfig
 from bot.salons.digest import digest_boundary, tell_organizers
 from storage.models import OutboxMessage, Poll, SalonActivity, Signup
-from storage.signups import add_signup, cancel_signup, claim_offer
+from storage.signups import add_signup, cancel_signup
 from storage.types import utcnow
 from storage.users import UserInfo, upsert_user
+from storage.waitlist import claim_offer
 from tests.conftest import make_config, started_app
 from tests.organizer import ZH_ORGANIZER
 from tests.salon_helpers import make_salon, make_users, member

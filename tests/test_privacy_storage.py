@@ -36,9 +36,9 @@ from storage.privacy import (
     set_invitations,
     set_tracking,
 )
-from storage.signups import expire_offers
 from storage.types import utcnow
 from storage.users import UserInfo
+from storage.waitlist import expire_offers
 from tests.privacy_helpers import (
     OTHER,
     PERSON,

@@ -34,11 +34,11 @@ from storage.signups import (
     SignupResult,
     add_signup,
     cancel_signup,
-    claim_offer,
     get_signup,
 )
 from storage.types import utcnow
 from storage.users import UserInfo, upsert_user
+from storage.waitlist import claim_offer
 
 logger = logging.getLogger(__name__)
 
@@ -122,10 +122,10 @@ async def forfeits_payment(
     config: Config, salon_id: int, user_id: int, *, session: AsyncSession
 ) -> bool:
     """Whether leaving now keeps the member's payment: a paid seat after the refund deadline."""
+    if not await get_paid(salon_id, user_id, session=session):  # most leaves: one query
+        return False
     signup = await get_signup(salon_id, user_id, session=session)
     if signup is None or signup.status != GOING:
-        return False
-    if not await get_paid(salon_id, user_id, session=session):
         return False
     salon = await get_salon(salon_id, session=session)
     return utcnow() > salon.starts_at - timedelta(hours=config.payments.refund_deadline_hours)
