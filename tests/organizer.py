@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from storage.admins import forget_admins
 from storage.models import OutboxMessage, Salon, Signup
 from storage.models.salons import GOING, SALON_PUBLISHED
 from storage.salons import NewSalon, add_salon
@@ -110,3 +111,9 @@ async def salons_in(db) -> list[Salon]:
     """Every stored salon, oldest first."""
     async with db.begin() as session:
         return list(await session.scalars(select(Salon).order_by(Salon.id)))
+
+
+async def expire_admin_lists(db) -> None:
+    """As if the stored admin lists had expired: the next check asks Telegram again."""
+    async with db.begin() as session:
+        await forget_admins(session=session)

@@ -13,7 +13,7 @@ from storage.models import Signup
 from storage.signups import add_signup
 from tests.private_pg import free_port
 from tests.salon_helpers import make_salon, make_users
-from tests.updates import EN_USER, ZH_USER, callback, message, poll_answer
+from tests.updates import COMMUNITY_ID, EN_USER, ZH_USER, callback, message, poll_answer
 
 TRY_AGAIN_EN = "I cannot reach my database for a moment. Please try again shortly."
 TRY_AGAIN_ZH = "我暂时连不上数据库，请稍后再试。"
@@ -97,3 +97,15 @@ async def test_a_poll_answer_during_an_outage_is_stored_when_the_database_is_bac
         [rating] = (await session.scalars(select(Signup.rating))).all()
     assert rating == 4
     assert fake_request.sent_texts(EN_USER["id"])[0].startswith("Thank you for rating!")
+
+
+async def test_group_admins_are_still_organizers_while_the_database_is_away(
+    app, fake_request, unreachable
+):
+    fake_request.api.admins[COMMUNITY_ID] = [EN_USER["id"]]
+    app.bot_data.db = unreachable
+    for _ in range(2):  # the second answer comes from this process's own copy
+        await app.process_update(message("/help", EN_USER, bot=app.bot))
+    texts = fake_request.sent_texts(EN_USER["id"])
+    assert len(texts) == 2 and all("For organizers:" in t for t in texts)
+    assert len(fake_request.calls_to("getChatAdministrators")) == 1

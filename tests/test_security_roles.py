@@ -9,7 +9,7 @@ from storage.models import Salon, Signup
 from storage.models.salons import SALON_CANCELLED, SALON_DRAFT
 from tests.campaign_helpers import Member, seed_members
 from tests.conftest import make_config
-from tests.organizer import local_in, stored_salon, stored_signup, text_of
+from tests.organizer import expire_admin_lists, local_in, stored_salon, stored_signup, text_of
 from tests.privacy_helpers import all_counts
 from tests.updates import COMMUNITY_ID, EN_USER, GROUP, ORGANIZER, callback, message
 
@@ -116,7 +116,7 @@ async def test_group_admin_is_re_checked_on_every_press(app, db, fake_request):
     assert fake_request.calls_to("editMessageText") or fake_request.calls_to("sendMessage")
     # Demoted: the cached admin list expires and the next press is refused.
     fake_request.api.admins[GROUP["id"]] = []
-    app.bot_data.admin_cache.clear()
+    await expire_admin_lists(db)
     before = await snapshot(db)
     await app.process_update(callback(f"S:X:{salon.id}", MEMBER, bot=app.bot))
     assert await snapshot(db) == before

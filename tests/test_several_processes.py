@@ -9,8 +9,17 @@ from sqlalchemy import func, select
 from storage.models import Dialogue, Membership, User
 from tests.conftest import make_config, started_app
 from tests.fakes import FakeRequest
-from tests.organizer import local_in, salons_in, stored_salon, text_of, utc_of
-from tests.updates import COMMUNITY_ID, EN_USER, ORGANIZER, callback, group_message, message
+from tests.organizer import alerts, local_in, salons_in, stored_salon, text_of, utc_of
+from tests.test_organizer_rights import ADMIN_RIGHTS, REFUSED
+from tests.updates import (
+    COMMUNITY_ID,
+    EN_USER,
+    ORGANIZER,
+    callback,
+    chat_member,
+    group_message,
+    message,
+)
 
 TOO_FAST = "You are sending commands too fast. Please wait a few seconds."
 
@@ -61,6 +70,25 @@ async def test_a_demotion_seen_by_one_process_holds_in_the_other(pg_db_url):
         await other.process_update(message("/export", EN_USER, bot=other.bot))
     assert r2.sent_texts(EN_USER["id"])[-1] == "Only organizers of a community can do that."
     assert not r2.calls_to("sendDocument")
+
+
+async def test_an_admin_change_seen_by_one_process_holds_in_the_other_at_once(pg_db_url):
+    async with AsyncExitStack() as stack:
+        (one, other), (r1, r2) = await _two(stack, pg_db_url)
+        salon = await stored_salon(one.bot_data.db)
+        for request in (r1, r2):
+            request.api.admins[COMMUNITY_ID] = [EN_USER["id"]]
+        await other.process_update(callback(f"S:m:{salon.id}", EN_USER, bot=other.bot))
+        assert REFUSED not in alerts(r2)  # an admin: the salon's menu
+        for request in (r1, r2):
+            request.api.admins[COMMUNITY_ID] = []
+        # Only the first process gets the update that they were demoted...
+        demoted = chat_member(EN_USER, "administrator", "member", bot=one.bot,
+                              old_extra=ADMIN_RIGHTS)  # fmt: skip
+        await one.process_update(demoted)
+        # ...and the second, which had asked Telegram a moment ago, refuses the menu too.
+        await other.process_update(callback(f"S:m:{salon.id}", EN_USER, bot=other.bot))
+    assert alerts(r2)[-1] == REFUSED
 
 
 async def test_a_newsalon_dialogue_whose_steps_land_on_both_processes_completes(pg_db_url):

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from bot.app import publish_commands
 from storage.models import DM_REACHABLE, User
+from tests.organizer import expire_admin_lists
 from tests.updates import EN_USER, GROUP, ORGANIZER, ZH_USER, message, my_chat_member
 
 
@@ -67,7 +68,7 @@ async def test_group_admin_counts_as_organizer_and_failure_falls_back(app, fake_
     fake_request.api.admins[GROUP["id"]] = [EN_USER["id"]]
     await app.process_update(message("/help", EN_USER, bot=app.bot))
     assert "For organizers:" in fake_request.sent_texts(EN_USER["id"])[-1]
-    app.bot_data.admin_cache.clear()
+    await expire_admin_lists(app.bot_data.db)
     fake_request.api.fail("getChatAdministrators", 400, "Bad Request: chat not found")
     await app.process_update(message("/help", EN_USER, bot=app.bot))
     await app.process_update(message("/help", ORGANIZER, bot=app.bot))

@@ -1,20 +1,28 @@
-"""Who is an organizer: configured ids plus the community chat's admins (cached).
+"""Who is an organizer: configured ids plus the community chat's admins.
 
-The cache is dropped for a chat whenever a `chat_member` update says someone became or stopped
-being an admin there, and destructive actions (cancel, discard, export) ask Telegram again
-(`fresh=True`): a demoted admin loses those rights at once, not ten minutes later.
+The admins Telegram names (`getChatAdministrators`) are kept in the database for ten minutes
+(storage/admins.py), shared by every process. Whichever process sees a `chat_member` update
+saying someone became or stopped being an admin drops the list for all of them, and
+destructive actions (cancel, discard, export) ask Telegram again (`fresh=True`): a demoted
+admin loses organizer rights at once, on every process. While the database is away, each
+process falls back to its own copy.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from datetime import timedelta
 
 from telegram import ChatMember
 from telegram.error import TelegramError
 
 from bot.common.config import CommunityConfig
 from bot.common.context import Context
+from storage.admins import forget_admins as forget_stored_admins
+from storage.admins import get_admins, put_admins
+from storage.db import database_unavailable
+from storage.types import utcnow
 
 logger = logging.getLogger(__name__)
 ADMIN_CACHE_SECONDS = 600.0
@@ -23,25 +31,56 @@ FAILED_CACHE_SECONDS = 60.0
 
 async def chat_admins(context: Context, chat_id: int) -> frozenset[int]:
     """The chat's administrators; on failure, none (so configured ids alone count)."""
-    now = time.monotonic()
-    cached = context.bot_data.admin_cache.get(chat_id)
-    if cached and cached[0] > now:
-        return cached[1]
+    try:
+        async with context.db.begin() as session:
+            stored = await get_admins(chat_id, utcnow(), session=session)
+    except Exception as error:
+        if not database_unavailable(error):
+            raise
+        return await _local_admins(context, chat_id)
+    if stored is not None:
+        return stored
+    admins, ttl = await _ask_telegram(context, chat_id)
+    try:
+        async with context.db.begin() as session:
+            await put_admins(chat_id, admins, utcnow() + timedelta(seconds=ttl), session=session)
+    except Exception as error:
+        if not database_unavailable(error):
+            raise
+    return admins
+
+
+async def _ask_telegram(context: Context, chat_id: int) -> tuple[frozenset[int], float]:
+    """getChatAdministrators: the admins and how long to trust the answer."""
     try:
         members = await context.bot.get_chat_administrators(chat_id)
     except TelegramError as error:
         logger.warning("getChatAdministrators failed for chat %s: %s", chat_id, error)
-        admins, ttl = frozenset(), FAILED_CACHE_SECONDS
-    else:
-        admins = frozenset(m.user.id for m in members if not m.user.is_bot)
-        ttl = ADMIN_CACHE_SECONDS
+        return frozenset(), FAILED_CACHE_SECONDS
+    return frozenset(m.user.id for m in members if not m.user.is_bot), ADMIN_CACHE_SECONDS
+
+
+async def _local_admins(context: Context, chat_id: int) -> frozenset[int]:
+    """The database is away: this process's own copy (asked for anew after it expires)."""
+    now = time.monotonic()
+    cached = context.bot_data.admin_cache.get(chat_id)
+    if cached and cached[0] > now:
+        return cached[1]
+    admins, ttl = await _ask_telegram(context, chat_id)
     context.bot_data.admin_cache[chat_id] = (now + ttl, admins)
     return admins
 
 
-def forget_admins(context: Context, chat_id: int) -> None:
-    """Drop the cached admins of a chat (its admins changed)."""
+async def forget_admins(context: Context, chat_id: int) -> None:
+    """Drop the chat's admins for every process (its admins changed): they are asked again."""
     context.bot_data.admin_cache.pop(chat_id, None)
+    try:
+        async with context.db.begin() as session:
+            await forget_stored_admins(chat_id, session=session)
+    except Exception as error:
+        if not database_unavailable(error):
+            raise
+        logger.warning("could not drop the admins of chat %s: %s", chat_id, error)
 
 
 async def still_admin(context: Context, chat_id: int, user_id: int) -> bool:
@@ -53,7 +92,7 @@ async def still_admin(context: Context, chat_id: int, user_id: int) -> bool:
         return False
     admin = member.status in (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
     if not admin:
-        forget_admins(context, chat_id)
+        await forget_admins(context, chat_id)
     return admin
 
 

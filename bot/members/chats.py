@@ -80,4 +80,4 @@ async def admins_changed(update: Update, context: Context) -> None:
     change = update.chat_member
     old, new = change.old_chat_member.status, change.new_chat_member.status
     if old in ADMIN_STATUSES or new in ADMIN_STATUSES:
-        forget_admins(context, change.chat.id)
+        await forget_admins(context, change.chat.id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, false
+from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base
@@ -110,3 +110,15 @@ class Dialogue(Base):
     state: Mapped[int | None] = mapped_column(Integer)
     data: Mapped[bytes] = mapped_column(LargeBinary)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ChatAdmins(Base):
+    """A community chat's administrators as Telegram last said (organizer rights), shared by
+    every process: a `chat_member` update seen by one process drops the row for all of them.
+    """
+
+    __tablename__ = "chat_admins"
+
+    chat_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    user_ids: Mapped[list] = mapped_column(JSON)
+    expires_at: Mapped[datetime]
