@@ -121,6 +121,7 @@ def build_app(config: Config, *, request: BaseRequest | None = None) -> Applicat
     app = builder.build()
     app.bot_data.shared_limit = is_postgres(config.database.url)
     app.bot_data.shared_dialogues = is_postgres(config.database.url)
+    app.update_processor.guard = partial(dialogues.one_at_a_time, app.bot_data)
 
     configured = [c.chat_id for c in config.communities]
     unknown_group = filters.ChatType.GROUPS & ~filters.Chat(chat_id=configured)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from contextlib import AsyncExitStack
 
 from sqlalchemy import func, select
@@ -111,6 +112,45 @@ async def test_a_newsalon_dialogue_whose_steps_land_on_both_processes_completes(
     assert left == 0  # the finished dialogue is gone from the database
     texts = [t for r in requests for t in r.sent_texts(ORGANIZER["id"])]
     assert not any("Only organizers" in t for t in texts)
+
+
+async def test_two_answers_at_the_same_instant_on_two_processes_are_taken_in_turn(pg_db_url):
+    """The title reaches one process and the description, a moment later, the other while the
+    first is still answering: the description must not be read as the title."""
+    start = local_in(7, 14, 0)
+    rest = [("say", "books; philosophy"), ("say", text_of(start)), ("say", "90"),
+            ("press", "S:skip:5"), ("say", "15"), ("press", "S:skip:7"), ("say", "30")]  # fmt: skip
+    async with AsyncExitStack() as stack:
+        (one, other), (r1, _r2) = await _two(stack, pg_db_url, limits={"commands_per_user": 1000})
+        await through_processor(one, message("/newsalon", ORGANIZER, bot=one.bot))
+        answer = r1.do_request
+
+        async def slow_reply(url, method, request_data=None, **timeouts):
+            if url.endswith("/sendMessage"):
+                await asyncio.sleep(0.5)
+            return await answer(url, method, request_data, **timeouts)
+
+        r1.do_request = slow_reply
+        title = through_processor(one, message("Philosophy night", ORGANIZER, bot=one.bot))
+
+        async def description_a_moment_later():
+            await asyncio.sleep(0.1)
+            await through_processor(other, message("Plato, and friends", ORGANIZER, bot=other.bot))
+
+        await asyncio.gather(title, description_a_moment_later())
+        r1.do_request = answer
+        for i, (kind, value) in enumerate(rest):
+            app = (one, other)[i % 2]
+            make = message if kind == "say" else callback
+            await through_processor(app, make(value, ORGANIZER, bot=app.bot))
+        [salon] = await salons_in(one.bot_data.db)
+    assert (salon.title, salon.description) == ("Philosophy night", "Plato, and friends")
+    assert (salon.capacity, salon.price_amount) == (15, 30)
+
+
+async def through_processor(app, update) -> None:
+    """As a running Application hands an update over: through its update processor."""
+    await app.update_processor.process_update(update, app.process_update(update))
 
 
 async def test_an_edit_button_answered_on_the_other_process_saves(pg_db_url):

@@ -4,16 +4,26 @@ PTB's ConversationHandler keeps each dialogue's step in the process's memory (an
 in `user_data`); with updates spread over processes the next answer may reach one that never
 saw the dialogue. `load_dialogue` (run before the features) copies the stored step and
 answers into this process's handler; `SharedConversation` writes them back after each update.
+Two answers reaching two processes at the same instant would both read the same step (the
+last write winning): `one_at_a_time` holds a lock per person in the database around each
+update that may touch their dialogue, so the second waits for the first to be saved.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
 
 from bot import callbacks
-from bot.common.context import Context
+from bot.common.context import BotData, Context
 from bot.salons.conversation import KEYS, SharedConversation
-from storage.dialogues import get_dialogue
+from storage.dialogues import get_dialogue, lock_dialogue
+
+logger = logging.getLogger(__name__)
 
 
 def _continues_a_dialogue(update: Update) -> bool:
@@ -25,6 +35,35 @@ def _continues_a_dialogue(update: Update) -> bool:
     if message is None or not message.text:
         return False
     return not message.text.startswith("/") or message.text.split()[0].startswith("/cancel")
+
+
+def _touches_a_dialogue(update: object) -> bool:
+    if not isinstance(update, Update) or update.effective_user is None:
+        return False
+    if _continues_a_dialogue(update):
+        return True
+    text = update.message.text if update.message is not None else None
+    return bool(text) and text.split()[0].split("@")[0] == "/newsalon"
+
+
+@asynccontextmanager
+async def one_at_a_time(bot_data: BotData, update: object) -> AsyncIterator[None]:
+    """Several processes: hold this person's dialogue lock while the update is handled."""
+    if not bot_data.shared_dialogues or not _touches_a_dialogue(update):
+        yield
+        return
+    session = bot_data.db()
+    try:
+        await lock_dialogue(update.effective_user.id, session=session)
+    except (SQLAlchemyError, OSError) as error:  # the database is away, or the wait too long
+        await session.close()
+        logger.warning("dialogue lock not taken, going ahead: %s", error)
+        yield
+        return
+    try:
+        yield
+    finally:
+        await session.close()  # ends the transaction: the lock is released
 
 
 async def load_dialogue(update: Update, context: Context) -> None:
