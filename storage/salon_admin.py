@@ -66,9 +66,9 @@ async def delete_draft(salon_id: int, *, session: AsyncSession) -> bool:
 
 
 async def update_salon(salon_id: int, *, session: AsyncSession, **values: object) -> bool:
-    """Change a salon that is not cancelled (title, location, capacity, times, price)."""
+    """Change a salon that is not cancelled (title, location, capacity, times, price, guests)."""
     allowed = {"title", "location", "capacity", "starts_at", "ends_at", "signup_deadline",
-               "price_amount", "currency"}  # fmt: skip
+               "price_amount", "currency", "guests_welcome"}  # fmt: skip
     unknown = set(values) - allowed
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")

@@ -61,6 +61,8 @@ def organizer_actions(salon: int, draft: int, attendee: int) -> list[str]:
         f"S:drop:{draft}",
         f"S:x:{salon}",
         f"S:X:{salon}",
+        f"S:gy:{salon}",
+        f"S:gn:{salon}",
         f"S:a:{salon}",
         f"S:k:{salon}:0",
         f"S:t:{salon}:{attendee}:0",

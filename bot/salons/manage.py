@@ -14,6 +14,7 @@ from bot.common.context import Context
 from bot.common.roles import organizer_communities
 from bot.salons.access import NOT_ORGANIZER, STALE_BUTTON, managed_salon, tell
 from bot.salons.changes import CANCELLED, enqueue_notices, refresh_announcement
+from bot.salons.guests import set_guests_welcome
 from bot.salons.organizer_texts import announcement, menu_markup, menu_text, status_mark
 from bot.seats.refund_notices import cancel_refunds, refunds_line
 from storage.co_organizers import list_co_organized_salons
@@ -71,11 +72,11 @@ async def list_salons(update: Update, context: Context) -> None:
 
 
 # The S: actions on_button takes (app.py derives its pattern from them).
-ACTIONS = ("l", "m", "pub", "drop", "x", "X")
+ACTIONS = ("l", "m", "pub", "drop", "x", "X", "gy", "gn")
 
 
 async def on_button(update: Update, context: Context) -> None:
-    """S:l, S:m, S:pub, S:drop, S:x, S:X: re-checks the organizer on every press."""
+    """S:l, S:m, S:pub, S:drop, S:x, S:X, S:gy, S:gn: re-checks the organizer on every press."""
     parsed = callbacks.parse(update.callback_query.data, callbacks.SALON)
     if parsed is None or (parsed.action != "l" and len(parsed.numbers) != 1):
         await tell(update, context.gettext(update)(STALE_BUTTON))
@@ -83,6 +84,9 @@ async def on_button(update: Update, context: Context) -> None:
     action, numbers = parsed.action, parsed.numbers
     if action == "l":
         await list_salons(update, context)
+        return
+    if action in ("gy", "gn"):
+        await set_guests_welcome(update, context, numbers[0], action == "gy")
         return
     handler = {"m": show_menu, "pub": publish, "drop": discard, "x": confirm_cancel,
                "X": cancel}.get(action)  # fmt: skip

@@ -123,7 +123,18 @@ def menu_text(salon: Salon, community: CommunityConfig, language: str) -> str:
     mark = status_mark(salon, language)
     details = salon_details(salon, community, language)
     lines = [f"{mark} · {community.title}" if mark else community.title, "", details, ""]
-    return "\n".join([*lines, codes_line(salon, language)])[:MAX_MESSAGE]
+    lines += [access_line(salon, community, language), codes_line(salon, language)]
+    return "\n".join(lines)[:MAX_MESSAGE]
+
+
+def access_line(salon: Salon, community: CommunityConfig, language: str) -> str:
+    """Who may see and join the salon: its community's members, or guests too."""
+    _ = translations(language).gettext
+    if salon.guests_welcome:
+        return "🌐 " + _("Guests welcome: anyone with its link or code may see it and join.")
+    if community.open_to_guests:
+        return "🌐 " + _("The community is open to guests: anyone may see and join its salons.")
+    return "🔒 " + _("Members of {community} only.").format(community=community.title)
 
 
 def menu_markup(salon: Salon, language: str, *, past: bool) -> InlineKeyboardMarkup:
@@ -150,7 +161,10 @@ def menu_markup(salon: Salon, language: str, *, past: bool) -> InlineKeyboardMar
     co = [
         InlineKeyboardButton(
             "🤝 " + _("Co-organizers"), callback_data=callbacks.organize("co", sid)
-        )
+        ),
+        button("🔒 " + _("Members only"), "gn")
+        if salon.guests_welcome
+        else button("🌐 " + _("Welcome guests"), "gy"),
     ]
     rows: list[list[InlineKeyboardButton]] = []
     if salon.status == SALON_DRAFT:
