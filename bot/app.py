@@ -94,10 +94,21 @@ ALLOWED_UPDATES = [
 ]
 
 
+class SalonApplication(Application):
+    """PTB's Application, but an update that may touch an organizer's dialogue is handled
+    under that person's lock, and what they have open is saved after it (several processes
+    on PostgreSQL: bot/salons/dialogues.py)."""
+
+    async def process_update(self, update: object) -> None:  # noqa: D102
+        async with dialogues.one_at_a_time(self, update):
+            await super().process_update(update)
+
+
 def build_app(config: Config, *, request: BaseRequest | None = None) -> Application:
     """Build the Application with every handler, job and the error handler."""
     builder = (
         Application.builder()
+        .application_class(SalonApplication)
         .token(config.telegram.token)
         .base_url(config.telegram.bot_base_url)
         .base_file_url(config.telegram.file_base_url)
@@ -121,7 +132,6 @@ def build_app(config: Config, *, request: BaseRequest | None = None) -> Applicat
     app = builder.build()
     app.bot_data.shared_limit = is_postgres(config.database.url)
     app.bot_data.shared_dialogues = is_postgres(config.database.url)
-    app.update_processor.guard = partial(dialogues.one_at_a_time, app.bot_data)
 
     configured = [c.chat_id for c in config.communities]
     unknown_group = filters.ChatType.GROUPS & ~filters.Chat(chat_id=configured)

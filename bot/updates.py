@@ -9,8 +9,7 @@ queries at once and every other update in arrival order, one at a time, as befor
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from contextlib import AbstractAsyncContextManager, nullcontext
+from collections.abc import Awaitable
 from typing import Any
 
 from telegram import Update
@@ -34,9 +33,6 @@ class PaymentsFirst(BaseUpdateProcessor):
     def __init__(self) -> None:
         super().__init__(MAX_IN_FLIGHT)
         self._serial = asyncio.Lock()
-        # Held around each update after its turn came (app.py: an organizer's dialogue is
-        # handled by one process at a time, bot/salons/dialogues.py).
-        self.guard: Callable[[object], AbstractAsyncContextManager] = lambda _update: nullcontext()
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Run a pre-checkout query now; anything else after the updates before it."""
@@ -44,7 +40,7 @@ class PaymentsFirst(BaseUpdateProcessor):
             await coroutine
             return
         # asyncio.Lock wakes waiters first come, first served: arrival order is kept.
-        async with self._serial, self.guard(update):
+        async with self._serial:
             await coroutine
 
     async def initialize(self) -> None:

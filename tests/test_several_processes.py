@@ -10,7 +10,17 @@ from sqlalchemy import func, select
 from storage.models import Dialogue, Membership, User
 from tests.conftest import make_config, started_app
 from tests.fakes import FakeRequest
-from tests.organizer import alerts, local_in, salons_in, stored_salon, text_of, utc_of
+from tests.organizer import (
+    alerts,
+    last_call,
+    local_in,
+    outbox_rows,
+    salons_in,
+    stored_salon,
+    stored_signup,
+    text_of,
+    utc_of,
+)
 from tests.test_organizer_rights import ADMIN_RIGHTS, REFUSED
 from tests.updates import (
     COMMUNITY_ID,
@@ -20,6 +30,7 @@ from tests.updates import (
     chat_member,
     group_message,
     message,
+    reply,
 )
 
 TOO_FAST = "You are sending commands too fast. Please wait a few seconds."
@@ -122,7 +133,7 @@ async def test_two_answers_at_the_same_instant_on_two_processes_are_taken_in_tur
             ("press", "S:skip:5"), ("say", "15"), ("press", "S:skip:7"), ("say", "30")]  # fmt: skip
     async with AsyncExitStack() as stack:
         (one, other), (r1, _r2) = await _two(stack, pg_db_url, limits={"commands_per_user": 1000})
-        await through_processor(one, message("/newsalon", ORGANIZER, bot=one.bot))
+        await one.process_update(message("/newsalon", ORGANIZER, bot=one.bot))
         answer = r1.do_request
 
         async def slow_reply(url, method, request_data=None, **timeouts):
@@ -131,26 +142,21 @@ async def test_two_answers_at_the_same_instant_on_two_processes_are_taken_in_tur
             return await answer(url, method, request_data, **timeouts)
 
         r1.do_request = slow_reply
-        title = through_processor(one, message("Philosophy night", ORGANIZER, bot=one.bot))
+        title = one.process_update(message("Philosophy night", ORGANIZER, bot=one.bot))
 
         async def description_a_moment_later():
             await asyncio.sleep(0.1)
-            await through_processor(other, message("Plato, and friends", ORGANIZER, bot=other.bot))
+            await other.process_update(message("Plato, and friends", ORGANIZER, bot=other.bot))
 
         await asyncio.gather(title, description_a_moment_later())
         r1.do_request = answer
         for i, (kind, value) in enumerate(rest):
             app = (one, other)[i % 2]
             make = message if kind == "say" else callback
-            await through_processor(app, make(value, ORGANIZER, bot=app.bot))
+            await app.process_update(make(value, ORGANIZER, bot=app.bot))
         [salon] = await salons_in(one.bot_data.db)
     assert (salon.title, salon.description) == ("Philosophy night", "Plato, and friends")
     assert (salon.capacity, salon.price_amount) == (15, 30)
-
-
-async def through_processor(app, update) -> None:
-    """As a running Application hands an update over: through its update processor."""
-    await app.update_processor.process_update(update, app.process_update(update))
 
 
 async def test_an_edit_button_answered_on_the_other_process_saves(pg_db_url):
@@ -162,3 +168,31 @@ async def test_an_edit_button_answered_on_the_other_process_saves(pg_db_url):
         [salon] = await salons_in(one.bot_data.db)
     assert salon.title == "A new title"
     assert r2.sent_texts(ORGANIZER["id"])[-1].startswith("Saved.")
+
+
+async def test_message_attendees_whose_steps_land_on_both_processes_is_sent(pg_db_url):
+    async with AsyncExitStack() as stack:
+        (one, other), (r1, r2) = await _two(stack, pg_db_url)
+        salon = await stored_salon(one.bot_data.db)
+        await stored_signup(one.bot_data.db, salon.id, EN_USER)
+        await one.process_update(callback(f"O:msg:{salon.id}", ORGANIZER, bot=one.bot))
+        prompt = last_call(r1, ORGANIZER["id"])
+        text = "Bring the book, page 42 onwards."
+        await other.process_update(reply(text, ORGANIZER, prompt.result["message_id"],
+                                         bot=other.bot))  # fmt: skip
+        assert last_call(r2, ORGANIZER["id"]).params["text"].startswith("Preview: 1 members")
+        await one.process_update(callback(f"O:go:{salon.id}:0", ORGANIZER, bot=one.bot))
+        rows = await outbox_rows(one.bot_data.db)
+    assert [(r.kind, r.chat_id) for r in rows] == [("broadcast", EN_USER["id"])]
+    assert text in rows[0].payload["text"]
+    assert last_call(r1, ORGANIZER["id"]).params["text"].startswith("Queued for 1 members")
+
+
+def test_every_draft_an_organizer_keeps_open_is_shared():
+    """What the handlers keep in user_data between updates is what the database carries."""
+    from bot.plans import handlers as plans
+    from bot.salons import broadcast, co_organizers, create, edit
+    from bot.salons.conversation import KEYS
+
+    kept = {create.DRAFT, edit.EDIT, broadcast.DRAFT, co_organizers.DRAFT, plans.PLANS}
+    assert set(KEYS) == kept

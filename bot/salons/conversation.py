@@ -8,14 +8,17 @@ answer may reach any process.
 
 from __future__ import annotations
 
-from telegram import Update
+from collections.abc import Mapping
+
 from telegram.ext import ConversationHandler
 
-from bot.common.context import Context
+from bot.common.context import BotData
 from storage.dialogues import put_dialogue
 
-# The user_data keys the dialogue keeps its answers under (bot/salons/create.py, edit.py).
-KEYS = ("newsalon", "edit_salon")
+# The user_data keys of what an organizer has open: the dialogue's answers (bot/salons/
+# create.py, edit.py), a "Message attendees" or co-organizer draft (broadcast.py,
+# co_organizers.py) and the plans /plan compared (bot/plans/handlers.py).
+KEYS = ("newsalon", "edit_salon", "broadcast", "co_organizer", "plans")
 
 
 class SharedConversation(ConversationHandler):
@@ -26,13 +29,15 @@ class SharedConversation(ConversationHandler):
             return await super().handle_update(update, application, check_result, context)
         finally:
             if application.bot_data.shared_dialogues:
-                await _save(self, update, context)
+                chat, user = update.effective_chat, update.effective_user
+                await save_dialogue(context.bot_data, chat.id, user.id, context.user_data)
 
 
-async def _save(handler: ConversationHandler, update: Update, context: Context) -> None:
-    chat, user = update.effective_chat, update.effective_user
-    state = handler._conversations.get((chat.id, user.id))  # noqa: SLF001 (PTB keeps it there)
-    data = {k: context.user_data[k] for k in KEYS if k in context.user_data}
-    async with context.db.begin() as session:
-        await put_dialogue(chat.id, user.id, state if isinstance(state, int) else None, data,
+async def save_dialogue(bot_data: BotData, chat_id: int, user_id: int, user_data: Mapping) -> None:
+    """Write the person's dialogue step and open drafts (KEYS) to the database."""
+    handler = bot_data.dialogue
+    state = None if handler is None else handler._conversations.get((chat_id, user_id))  # noqa: SLF001
+    data = {k: user_data[k] for k in KEYS if k in user_data}
+    async with bot_data.db.begin() as session:
+        await put_dialogue(chat_id, user_id, state if isinstance(state, int) else None, data,
                            session=session)  # fmt: skip

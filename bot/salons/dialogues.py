@@ -17,39 +17,42 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
+from telegram.ext import Application
 
 from bot import callbacks
 from bot.common.context import BotData, Context
-from bot.salons.conversation import KEYS, SharedConversation
+from bot.salons.conversation import KEYS, SharedConversation, save_dialogue
 from storage.dialogues import get_dialogue, lock_dialogue
 
 logger = logging.getLogger(__name__)
 
 
-def _continues_a_dialogue(update: Update) -> bool:
+# Besides answers and buttons, these commands start or end something kept here.
+COMMANDS = ("/cancel", "/newsalon", "/plan")
+PREFIXES = (callbacks.SALON, callbacks.ORGANIZE, callbacks.PLAN)
+
+
+def touches_a_dialogue(update: object) -> bool:
+    """A private update that may read or change what an organizer has open (KEYS)."""
+    if not isinstance(update, Update) or update.effective_user is None:
+        return False
     if update.effective_chat is None or update.effective_chat.type != "private":
         return False
     if update.callback_query is not None:
-        return (update.callback_query.data or "").startswith(callbacks.SALON + ":")
+        return (update.callback_query.data or "").split(":")[0] in PREFIXES
     message = update.message
     if message is None or not message.text:
         return False
-    return not message.text.startswith("/") or message.text.split()[0].startswith("/cancel")
-
-
-def _touches_a_dialogue(update: object) -> bool:
-    if not isinstance(update, Update) or update.effective_user is None:
-        return False
-    if _continues_a_dialogue(update):
-        return True
-    text = update.message.text if update.message is not None else None
-    return bool(text) and text.split()[0].split("@")[0] == "/newsalon"
+    words = message.text.split()
+    return not words or not words[0].startswith("/") or words[0].split("@")[0] in COMMANDS
 
 
 @asynccontextmanager
-async def one_at_a_time(bot_data: BotData, update: object) -> AsyncIterator[None]:
-    """Several processes: hold this person's dialogue lock while the update is handled."""
-    if not bot_data.shared_dialogues or not _touches_a_dialogue(update):
+async def one_at_a_time(app: Application, update: object) -> AsyncIterator[None]:
+    """Several processes: hold this person's dialogue lock while the update is handled, and
+    write what they have open back before letting go."""
+    bot_data: BotData = app.bot_data
+    if not bot_data.shared_dialogues or not touches_a_dialogue(update):
         yield
         return
     session = bot_data.db()
@@ -62,6 +65,10 @@ async def one_at_a_time(bot_data: BotData, update: object) -> AsyncIterator[None
         return
     try:
         yield
+        chat_id, user_id = update.effective_chat.id, update.effective_user.id
+        await save_dialogue(bot_data, chat_id, user_id, app.user_data.get(user_id, {}))
+    except (SQLAlchemyError, OSError) as error:
+        logger.warning("dialogue of %s not saved: %s", update.effective_user.id, error)
     finally:
         await session.close()  # ends the transaction: the lock is released
 
@@ -71,7 +78,7 @@ async def load_dialogue(update: Update, context: Context) -> None:
     handler: SharedConversation | None = context.bot_data.dialogue
     if handler is None or not context.bot_data.shared_dialogues:
         return
-    if not _continues_a_dialogue(update):
+    if not touches_a_dialogue(update):
         return
     chat, user = update.effective_chat, update.effective_user
     async with context.db.begin() as session:
