@@ -182,6 +182,11 @@ def register_organizers(app: Application, config: Config) -> None:
     app.add_handler(CommandHandler("invite", invite.invite_command, filters=private))
     app.add_handler(CommandHandler("materials", materials.attach_materials, filters=private))
     app.add_handler(CommandHandler("series", series.series_command, filters=private))
+    # Sent in the group: a short answer with a button to the private chat.
+    in_group = ["newsalon", "salons", "plan", "here", "invite", "materials", "series"]
+    app.add_handler(
+        CommandHandler(in_group, members.open_private_chat, filters=filters.ChatType.GROUPS)
+    )
     # Every button's pattern comes from bot.callbacks; the S: catch-all answers the rest.
     # O: a salon's attendees (CSV, "Message attendees"), co-organizers and series.
     for handler, pattern in (
@@ -234,7 +239,7 @@ def register_members(app: Application, config: Config) -> None:
     app.add_handler(CommandHandler("invitefriend", incentives.invite_friend, filters=private))
     app.add_handler(
         CommandHandler(
-            ["events", "join", "leave", "mysalons", "privacy"],
+            ["events", "join", "leave", "mysalons", "privacy", "me", "invitefriend"],
             members.open_private_chat,
             filters=filters.ChatType.GROUPS,
         )

@@ -12,7 +12,7 @@ from storage.models import Salon, Signup
 from storage.models.salons import SALON_CANCELLED
 from storage.types import utcnow
 from tests.salon_helpers import make_salon
-from tests.updates import EN_USER, GROUP, ZH_USER, callback, message
+from tests.updates import EN_USER, GROUP, ORGANIZER, ZH_USER, callback, message
 
 
 async def _signups(db, salon_id):
@@ -59,6 +59,18 @@ async def test_group_commands_answer_with_a_link_to_the_bot_in_the_same_topic(ap
     assert second.params["text"].startswith("我们私聊继续")
     join_url = second.params["reply_markup"]["inline_keyboard"][0][0]["url"]
     assert join_url == "https://t.me/salon_test_bot?start=j_K7PQ2M"
+
+
+async def test_every_private_command_sent_in_the_group_gets_a_way_to_the_bot(app, fake_request):
+    commands = ["/me", "/invitefriend", "/here 1234", "/plan", "/salons", "/invite",
+                "/materials", "/series", "/newsalon Talk | 2030-01-01 10:00 | 5"]  # fmt: skip
+    for command in commands:
+        app.bot_data.dispatcher.last_sent.clear()  # the group's pace allows
+        await app.process_update(message(command, ORGANIZER, chat=GROUP, bot=app.bot))
+    replies = fake_request.calls_to("sendMessage", chat_id=GROUP["id"])
+    assert len(replies) == len(commands)
+    assert all(r.params["text"].startswith("Let's continue in a private chat") for r in replies)
+    assert not fake_request.calls_to("sendMessage", chat_id=ORGANIZER["id"])
 
 
 async def test_join_confirms_with_details_and_calendar_file(app, fake_request, db):

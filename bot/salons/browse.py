@@ -114,7 +114,8 @@ async def my_salons(update: Update, context: Context) -> None:
 
 
 async def open_private_chat(update: Update, context: Context) -> None:
-    """Member commands sent in the group: answer briefly with a button that opens the bot."""
+    """Commands meant for the private chat sent in the group (members' and organizers'):
+    answer briefly with a button that opens the bot."""
     _ = context.gettext(update)
     command = update.effective_message.text.split()[0].split("@")[0].lstrip("/")
     args = context.args or []
