@@ -22,6 +22,17 @@ def test_throttle_window_slides():
     assert t.hit(1, now=10.5) == (True, False)
 
 
+def test_full_says_what_the_next_hit_would_and_counts_nothing():
+    t = Throttle(limit=2, window=10)
+    assert not t.full(1, now=0)
+    t.hit(1, now=0)
+    t.hit(1, now=1)
+    assert t.full(1, now=2) and t.full(1, now=2)  # asking twice changes nothing
+    assert not t.full(2, now=2)
+    assert not t.full(1, now=10.5)  # the first hit left the window
+    assert t.hit(1, now=10.5) == (True, False)
+
+
 async def test_flooding_member_is_refused_and_nothing_is_written(db_url, fake_request, db):
     from bot.app import build_app
 

@@ -32,6 +32,12 @@ class Throttle:
     _hits: dict[int, deque[float]] = field(default_factory=dict)
     _warned: set[int] = field(default_factory=set)
 
+    def full(self, user_id: int, now: float | None = None) -> bool:
+        """Whether `user_id`'s next update would be refused here (nothing is counted)."""
+        now = time.monotonic() if now is None else now
+        hits = self._hits.get(user_id, ())
+        return sum(1 for t in hits if t > now - self.window) >= self.limit
+
     def hit(self, user_id: int, now: float | None = None) -> tuple[bool, bool]:
         """(allowed, first refusal in this burst) for one more command by `user_id`."""
         now = time.monotonic() if now is None else now

@@ -55,9 +55,14 @@ async def one_at_a_time(app: Application, update: object) -> AsyncIterator[None]
     if not bot_data.shared_dialogues or not touches_a_dialogue(update):
         yield
         return
+    if bot_data.throttle.full(update.effective_user.id):  # refused before any dialogue runs
+        yield
+        return
+    chat_id, user_id = update.effective_chat.id, update.effective_user.id
     session = bot_data.db()
     try:
-        await lock_dialogue(update.effective_user.id, session=session)
+        await lock_dialogue(user_id, session=session)
+        found = await get_dialogue(chat_id, user_id, session=session)
     except (SQLAlchemyError, OSError) as error:  # the database is away, or the wait too long
         await session.close()
         logger.warning("dialogue lock not taken, going ahead: %s", error)
@@ -65,10 +70,11 @@ async def one_at_a_time(app: Application, update: object) -> AsyncIterator[None]
         return
     try:
         yield
-        chat_id, user_id = update.effective_chat.id, update.effective_user.id
-        await save_dialogue(bot_data, chat_id, user_id, app.user_data.get(user_id, {}))
+        user_data = app.user_data.get(user_id, {})
+        if found is not None or any(k in user_data for k in KEYS):  # else nothing to write
+            await save_dialogue(bot_data, chat_id, user_id, user_data)
     except (SQLAlchemyError, OSError) as error:
-        logger.warning("dialogue of %s not saved: %s", update.effective_user.id, error)
+        logger.warning("dialogue of %s not saved: %s", user_id, error)
     finally:
         await session.close()  # ends the transaction: the lock is released
 
