@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.feature_extraction.text import HashingVectorizer
@@ -230,6 +231,24 @@ def salon_table(
 BOOST_MIN_SALONS = 300  # below this many past salons the ridge is steadier than trees
 
 
+class TrainingRange(BaseEstimator, TransformerMixin):
+    """Clips each feature to the range it had in training, so the ridge never extrapolates.
+
+    With a handful of past salons a feature can barely vary (standard deviation 0.05) and a
+    plan can lie far outside it: in the demo one afternoon salon that drew well put an
+    afternoon plan's daypart_demand 13 standard deviations out and tripled its forecast."""
+
+    def fit(self, x, y=None) -> TrainingRange:
+        """Learn each column's smallest and largest value."""
+        values = np.asarray(x, dtype=float)
+        self.low_, self.high_ = np.nanmin(values, axis=0), np.nanmax(values, axis=0)
+        return self
+
+    def transform(self, x) -> np.ndarray:
+        """The features, each clipped to its training range."""
+        return np.clip(np.asarray(x, dtype=float), self.low_, self.high_)
+
+
 def build_plan_pipeline(alpha: float = 3.0, n_salons: int = 0, random_state: int = 0) -> Pipeline:
     """A fresh unfitted pipeline over PLAN_FEATURES: standardised ridge regression, or with
     BOOST_MIN_SALONS past salons or more (pooled communities, e.g. imported history) shallow
@@ -241,7 +260,8 @@ def build_plan_pipeline(alpha: float = 3.0, n_salons: int = 0, random_state: int
                                                 max_leaf_nodes=8, min_samples_leaf=20,
                                                 random_state=random_state)  # fmt: skip
         return Pipeline([("columns", columns), ("boost", booster)])
-    return Pipeline([("columns", columns), ("scale", StandardScaler()), ("ridge", Ridge(alpha))])
+    return Pipeline([("columns", columns), ("range", TrainingRange()), ("scale", StandardScaler()),
+                     ("ridge", Ridge(alpha))])  # fmt: skip
 
 
 @dataclass

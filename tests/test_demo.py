@@ -73,10 +73,15 @@ def test_demo_runs_the_whole_loop_and_narrates_every_step(tmp_path):
     assert "📊 " in transcript and " votes “" in transcript and "average rating" in transcript
     # /plan: the forecast and a draft of the best plan, or the honest "not enough history"
     plans = transcript.split("━━ 12. ", 1)[1].split("━━ Done", 1)[0]
-    assert "→ bot: /plan\n    " in plans and plans.count(" | 30 | ") == 3
+    assert "→ bot: /plan\n    " in plans
     if "Not enough history to predict plans yet" not in plans:
-        assert plans.count("Expected signups: ") == 3 and "🏆 Best: plan " in plans
+        forecast = plans.split("presses [🏆 Draft plan ", 1)[0]
+        assert forecast.count("Expected signups: ") == 3 and "🏆 Best: plan " in forecast
         assert "presses [🏆 Draft plan " in plans and "Preview of the announcement for " in plans
+        # the chosen plan is published, invited for, and compared with the first campaign
+        assert "The simulation's planted model (which /plan does not see" in plans
+        assert plans.count("presses [✅ Publish]") == 1 and "→ bot: /invite " in plans
+        assert "presses [✅ Send invitations]" in plans and " invitations went out; " in plans
     # /series: the series is made and its occurrences announced in the group
     assert "→ bot: /series " in plans and "| every Saturday 14:00 | 20 |" in plans
     assert "Series #1 «" in plans and "[⏹ Stop series #1]" in plans
@@ -94,9 +99,10 @@ def test_demo_runs_the_whole_loop_and_narrates_every_step(tmp_path):
     def scalars(statement) -> list:
         return [row[0] for row in fetch(db_url, statement)]
 
-    [campaign] = scalars(select(Campaign))
+    campaign = scalars(select(Campaign).order_by(Campaign.id))[0]
     [salon] = scalars(select(Salon).where(Salon.id == campaign.salon_id))
     assert salon.status == "published" and salon.going_count > 0
+    assert plans.count(f" | {salon.capacity} | ") == 3  # the plans have the first salon's seats
     assert salon.location == "上海市徐汇区天钥桥路 100 号 2F" and salon.sequence == 1
     [workshop] = scalars(select(Salon).where(Salon.source_id.is_(None), Salon.price_amount > 0))
     assert (workshop.price_amount, workshop.currency, workshop.going_count) == (50, "XTR", 1)
@@ -113,9 +119,27 @@ def test_demo_runs_the_whole_loop_and_narrates_every_step(tmp_path):
     series = scalars(select(Salon).where(Salon.series_id.is_not(None)))
     assert len(series) >= 3 and all(s.status == "published" and s.capacity == 20 for s in series)
     assert all(s.weekday() == 5 for s in (s.starts_at.astimezone(SHANGHAI) for s in series))
-    drafts = scalars(select(Salon).where(Salon.status == "draft"))
-    assert len(drafts) <= 1 and all(s.capacity == 30 for s in drafts)
-    assert bool(drafts) == ("presses [🏆 Draft plan " in plans)
+    # the best plan's campaign: its figures in the transcript are the stored ones /stats shows
+    campaigns = scalars(select(Campaign).order_by(Campaign.id))
+    assert len(campaigns) == (2 if "presses [🏆 Draft plan " in plans else 1)
+    assert not scalars(select(Salon).where(Salon.status == "draft"))
+    if len(campaigns) == 2:
+        [chosen] = scalars(select(Salon).where(Salon.id == campaigns[1].salon_id))
+        assert chosen.status == "published" and chosen.capacity == salon.capacity
+        assert 1 <= chosen.going_count <= chosen.capacity
+        for name, run in (("First salon", campaign), ("Chosen plan", campaigns[1])):
+            [s] = scalars(select(Salon).where(Salon.id == run.salon_id))
+            invited = scalars(select(func.count()).where(
+                Invitation.salon_id == s.id, Invitation.holdout.is_(False)))[0]  # fmt: skip
+            signed = scalars(select(func.count()).select_from(Signup).join(
+                Invitation, (Invitation.salon_id == Signup.salon_id)
+                & (Invitation.user_id == Signup.user_id)).where(
+                Signup.salon_id == s.id, Invitation.holdout.is_(False),
+                Signup.status.in_(("going", "offered", "waitlist", "left"))))[0]  # fmt: skip
+            assert invited >= 1 and signed >= 1
+            assert (f"· {name} «{s.title}»: {s.going_count} of {s.capacity} seats taken; "
+                    f"{invited} invited, {signed} of them signed up: {invited / signed:.1f} "
+                    "invitations per signup; ") in plans  # fmt: skip
     charts = sorted(p.name for p in (out / "charts").glob("*.png"))
     assert charts == ["activity.png", "funnel.png", "hours.png", "segments.png"]
     assert all((out / "charts" / name).stat().st_size > 1000 for name in charts)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pandas as pd
+
 from bot.campaigns.uplift import get_campaign_uplift
 from bot.demo.driver import Demo, button_with
 from bot.sandbox.server import Call
@@ -24,11 +26,17 @@ class Answer:
     invitation: Call | None = None
 
 
-def draw_answers(demo: Demo) -> list[Answer]:
+def draw_answers(
+    demo: Demo, truth: pd.DataFrame | None = None, invitations: dict[int, Call] | None = None
+) -> list[Answer]:
     """Invited members join with p_invited or decline with p_decline (else stay silent);
-    everyone else joins from the announcement with p_uninvited. In a random order."""
-    truth, rng = demo.facts["plan"].truth, demo.world.rng
-    invitations: dict[int, Call] = demo.facts["invitations"]
+    everyone else joins from the announcement with p_uninvited. In a random order.
+
+    `truth` (planted_response by user_id) and `invitations` (user id -> the invitation sent)
+    default to the first salon's."""
+    truth = demo.facts["plan"].truth if truth is None else truth
+    invitations = demo.facts["invitations"] if invitations is None else invitations
+    rng = demo.world.rng
     answers = []
     for user_id in demo.world.members:
         p = truth.loc[user_id]

@@ -8,6 +8,7 @@ import pandas as pd
 
 from bot import callbacks
 from bot.demo.driver import Demo, button_with, buttons
+from bot.demo.steps_plan_campaign import check_forecast, plan_campaign_part
 from bot.demo.world import CHAT_ID, LOCATION, TIMEZONE
 from bot.plans.service import NO_HISTORY
 from recommender.topics import TOPICS
@@ -28,13 +29,14 @@ def _when(demo: Demo, days: int, hour: int, minute: int = 0) -> str:
 
 
 def candidate_plans(demo: Demo) -> list[str]:
-    """Three plans in the one-line /newsalon form: the favourite topic twice, another once."""
-    tag = demo.facts["plan"].tag
+    """Three plans in the one-line /newsalon form: the favourite topic twice, another once;
+    the first salon's seats, so the chosen plan's campaign compares with its campaign."""
+    tag, seats = demo.facts["plan"].tag, demo.facts["plan"].capacity
     other = "reading" if tag != "reading" else "design"
     return [
-        f"{_title(tag, 1)} | {_when(demo, 10, 19, 30)} | 30 | {LOCATION} | {tag}",
-        f"{_title(tag, 2)} | {_when(demo, 12, 10)} | 30 | {LOCATION} | {tag}",
-        f"{_title(other, 1)} | {_when(demo, 13, 14)} | 30 | {LOCATION} | {other}",
+        f"{_title(tag, 1)} | {_when(demo, 10, 19, 30)} | {seats} | {LOCATION} | {tag}",
+        f"{_title(tag, 2)} | {_when(demo, 12, 10)} | {seats} | {LOCATION} | {tag}",
+        f"{_title(other, 1)} | {_when(demo, 13, 14)} | {seats} | {LOCATION} | {other}",
     ]
 
 
@@ -62,14 +64,20 @@ async def plans_step(demo: Demo) -> None:
     reply = answer()[0]
     demo.show_new()
     if any(data.startswith(prefix) for data in buttons(reply).values()):
-        label, data = next((label, data) for label, data in buttons(reply).items()
-                           if data.startswith(prefix) and label.startswith("🏆"))  # fmt: skip
+        drafts = [(label, data) for label, data in buttons(reply).items()
+                  if data.startswith(prefix)]  # fmt: skip
+        best = next(i for i, (label, _data) in enumerate(drafts) if label.startswith("🏆"))
+        check_forecast(demo, [line.split(" | ")[4].split(",") for line in candidate_plans(demo)],
+                       best)  # fmt: skip
+        label, data = drafts[best]
         demo.press(organizer, reply, data, label)
         await demo.settle()
-        await demo.sent(1, "the draft's preview", chat_id=organizer.user_id, button="S:pub")
+        [draft] = await demo.sent(1, "the draft's preview", chat_id=organizer.user_id,
+                                  button="S:pub")  # fmt: skip
         demo.show_new()
         t.note(_("The best plan is now a draft salon: the organizer can edit it and publish it "
                  "like any other."))  # fmt: skip
+        await plan_campaign_part(demo, draft)
     else:
         t.note(_("The community's history is too small for the salon-level model, so /plan "
                  "says so instead of guessing; with more past salons it compares the plans.")

@@ -11,12 +11,14 @@ from recommender.plan_advice import best_slot, unmet_tags
 from recommender.plan_evaluation import plan_backtest
 from recommender.plans import (
     MIN_PLAN_SALONS,
+    PLAN_FEATURES,
     NotEnoughHistory,
     fit_plan_model,
     salon_table,
     show_rate,
     signup_counts,
     sum_p_from_pairs,
+    usable,
 )
 from recommender.sim.community import Dynamics, simulate_community
 
@@ -135,3 +137,26 @@ def test_show_rate_and_advice():
     assert weekday == 3 and 18 <= hour <= 20
     assert best_slot(events.iloc[:0], counts.iloc[:0], "UTC", np.zeros(24)) is None
     assert unmet_tags(events.iloc[:0], counts.iloc[:0]) == []
+
+
+def test_a_plan_outside_the_features_seen_in_training_is_not_extrapolated():
+    # The demo's history: six salons at 20:00 but the fourth at 14:00, which drew the most. An
+    # afternoon plan's daypart_demand lies far beyond the few values the ridge saw; before the
+    # features were clipped to their training range it forecast 91 signups (past: 9-38).
+    events = _events(6, tags=["ai;health", "ai", "startups;design", "ai;startups", "books",
+                              "health"])  # fmt: skip
+    events.loc[3, "starts_at"] -= pd.Timedelta(hours=6)
+    events["created_at"] = events["starts_at"] - pd.Timedelta(days=3)
+    counts = pd.Series([30.0, 17.0, 34.0, 38.0, 17.0, 9.0], index=events["event_id"])
+    model = fit_plan_model(salon_table(events, counts))
+    plans = _events(2, tags=["ai", "books"]).assign(
+        event_id=[-1, -2], starts_at=START + pd.Timedelta(days=50),
+        created_at=START + pd.Timedelta(days=40))  # fmt: skip
+    plans.loc[1, "starts_at"] -= pd.Timedelta(hours=6)
+    table = salon_table(events, counts, plans=plans)
+    seen = usable(salon_table(events, counts))[list(PLAN_FEATURES)]
+    assert table.loc[-2, "daypart_demand"] > seen["daypart_demand"].max() + 0.5
+    clipped = table.copy()
+    clipped[list(PLAN_FEATURES)] = table[list(PLAN_FEATURES)].clip(seen.min(), seen.max(), axis=1)
+    pd.testing.assert_frame_equal(model.predict(table), model.predict(clipped))
+    assert model.predict(table)["expected"].max() <= counts.max()
