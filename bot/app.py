@@ -239,7 +239,7 @@ def register_members(app: Application, config: Config) -> None:
     app.add_handler(CommandHandler("invitefriend", incentives.invite_friend, filters=private))
     app.add_handler(
         CommandHandler(
-            ["events", "join", "leave", "mysalons", "privacy", "me", "invitefriend"],
+            list(members.MEMBER_COMMANDS),
             members.open_private_chat,
             filters=filters.ChatType.GROUPS,
         )

@@ -115,8 +115,13 @@ async def flush_activity_job(context: Context) -> None:
         context.bot_data.activity.flush_soon()
 
 
+# An organizer's dialogue or draft (a "Message attendees" text) untouched this long is deleted.
+ABANDONED_DIALOGUE = timedelta(days=7)
+
+
 async def retention_job(context: Context) -> None:
-    """Delete stored message text and raw events past the privacy windows (rollups stay)."""
+    """Delete stored message text and raw events past the privacy windows (rollups stay),
+    and dialogues and drafts abandoned for a week."""
     privacy = context.config.privacy
     now = utcnow()
     async with context.db.begin() as session:
@@ -124,6 +129,7 @@ async def retention_job(context: Context) -> None:
             session=session,
             text_before=now - timedelta(days=privacy.retention_days),
             raw_before=now - timedelta(days=privacy.raw_event_days),
+            dialogues_before=now - ABANDONED_DIALOGUE,
         )
     logger.info("retention: %s", ", ".join(f"{k} {v}" for k, v in purged.items()))
 

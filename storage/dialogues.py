@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import pickle
 
 from sqlalchemy import delete, select, text
@@ -11,15 +12,24 @@ from storage.models import Dialogue
 from storage.types import utcnow
 from storage.upsert import insert_for
 
-# pg_advisory_xact_lock(namespace, key): two int4 keys, apart from the leader's one bigint key.
+logger = logging.getLogger(__name__)
+# pg_advisory_xact_lock(namespace, key): two int4 keys (pg_locks.objsubid = 2), apart from the
+# leader's one bigint key (objsubid = 1). Two people whose ids share a key only wait in turn.
 DIALOGUE_LOCKS = int.from_bytes(b"dlg")
-LOCK_WAIT = "10s"  # longer than any one answer takes; then the answer goes ahead unlocked
+# The waiting process handles nothing else meanwhile (updates are handled one at a time), so
+# the wait is short; then the answer goes ahead unlocked.
+LOCK_WAIT = "2s"
 
 
 async def get_dialogue(
     chat_id: int, user_id: int, *, session: AsyncSession
 ) -> tuple[int | None, dict] | None:
-    """(step, answers) of the open dialogue in this chat, or None."""
+    """(step, answers) of the open dialogue in this chat, or None.
+
+    A row this version cannot read (written by another version of the bot during a rolling
+    deploy) reads as a dialogue with nothing open, so the next write replaces it: the
+    organizer starts again rather than being stuck.
+    """
     row = (
         await session.execute(
             select(Dialogue.state, Dialogue.data).where(
@@ -29,8 +39,12 @@ async def get_dialogue(
     ).first()
     if row is None:
         return None
-    # The bot wrote these bytes itself (parsed answers), like every other row it trusts.
-    return row.state, pickle.loads(row.data)  # noqa: S301
+    try:
+        # The bot wrote these bytes itself (parsed answers), like every other row it trusts.
+        return row.state, pickle.loads(row.data)  # noqa: S301
+    except Exception as error:  # unpickling raises whatever the stored classes raise
+        logger.warning("an unreadable dialogue of user %s is dropped: %r", user_id, error)
+        return None, {}
 
 
 async def put_dialogue(

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Column, Table, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.admins import forget_admins
+from storage.admins import drop_admins
 from storage.erasures import add_erasure
 from storage.invitations import stop_invitations
 from storage.models import (
@@ -140,7 +140,7 @@ async def delete_user_data(user_id: int, *, session: AsyncSession) -> dict[str, 
         counts[_key(column)] = result.rowcount
     result = await session.execute(delete(User).where(User.id == user_id))
     counts["users.id"] = result.rowcount
-    await forget_admins(session=session)  # admin lists may name them: asked for again
+    await drop_admins(None, utcnow(), session=session)  # admin lists may name them
     await add_erasure(user_id, session=session)  # so that nothing brings them back
     return counts
 

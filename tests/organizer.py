@@ -7,10 +7,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from storage.admins import forget_admins
+from storage.admins import drop_admins
 from storage.models import OutboxMessage, Salon, Signup
 from storage.models.salons import GOING, SALON_PUBLISHED
 from storage.salons import NewSalon, add_salon
+from storage.types import utcnow
 from storage.users import UserInfo, upsert_user
 from tests.fakes import FakeRequest
 from tests.updates import COMMUNITY_ID, ORGANIZER
@@ -116,4 +117,4 @@ async def salons_in(db) -> list[Salon]:
 async def expire_admin_lists(db) -> None:
     """As if the stored admin lists had expired: the next check asks Telegram again."""
     async with db.begin() as session:
-        await forget_admins(session=session)
+        await drop_admins(None, utcnow(), session=session)

@@ -11,9 +11,10 @@ from sqlalchemy import func, select, update
 from bot.activity.buffer import ActivityBuffer
 from storage.activity import add_activity
 from storage.db import create_engine, session_factory
+from storage.dialogues import put_dialogue
 from storage.events import MemberEvent, MessageEvent, ReactionEvent
 from storage.frames import members_frame, rollups_frame, texts_frame
-from storage.models import ActivityDay, GroupMessage, MemberChange, Reaction, User
+from storage.models import ActivityDay, Dialogue, GroupMessage, MemberChange, Reaction, User
 from storage.models.activity import HOURS
 from storage.retention import purge_expired_activity
 from storage.types import utcnow
@@ -108,7 +109,7 @@ async def test_retention_blanks_old_text_and_deletes_old_raw_rows_but_keeps_roll
             raw_before=NOW - timedelta(days=365),
         )  # fmt: skip
     assert purged == {"texts_blanked": 1, "messages_deleted": 1, "reactions_deleted": 1,
-                      "member_events_deleted": 1}  # fmt: skip
+                      "member_events_deleted": 1, "abandoned_dialogues_deleted": 0}  # fmt: skip
     async with db.begin() as session:
         texts = (await session.execute(
             select(GroupMessage.message_id, GroupMessage.text).order_by(GroupMessage.message_id)
@@ -120,6 +121,21 @@ async def test_retention_blanks_old_text_and_deletes_old_raw_rows_but_keeps_roll
         again = await purge_expired_activity(session=session, text_before=NOW - timedelta(days=90),
                                              raw_before=NOW - timedelta(days=365))  # fmt: skip
     assert set(again.values()) == {0}
+
+
+async def test_retention_deletes_dialogues_and_drafts_left_for_a_week(db):
+    async with db.begin() as session:
+        for user_id, days in ((1, 8), (2, 1)):
+            await put_dialogue(user_id, user_id, None, {"broadcast": {"text": "see you"}},
+                               session=session)  # fmt: skip
+            await session.execute(update(Dialogue).where(Dialogue.user_id == user_id)
+                                  .values(updated_at=NOW - timedelta(days=days)))  # fmt: skip
+        purged = await purge_expired_activity(
+            session=session, text_before=NOW - timedelta(days=90),
+            raw_before=NOW - timedelta(days=365), dialogues_before=NOW - timedelta(days=7),
+        )  # fmt: skip
+        left = (await session.scalars(select(Dialogue.user_id))).all()
+    assert purged["abandoned_dialogues_deleted"] == 1 and left == [2]
 
 
 async def test_buffer_keeps_events_while_the_database_is_down(db, db_url, tmp_path, caplog):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from storage.models import Salon
-from storage.models.salons import SALON_CANCELLED
+from storage.models.salons import SALON_CANCELLED, SALON_DRAFT
 from tests.organizer import alerts, buttons
 from tests.payment_helpers import signups
 from tests.salon_helpers import make_salon, member
@@ -58,6 +58,15 @@ async def test_the_switch_speaks_chinese_to_a_chinese_organizer(app, fake_reques
     [label] = [label for label, data in menu.items() if data == f"S:gn:{salon.id}"]
     assert label.startswith("🔒") and "Members only" not in label
     assert "Guests are welcome" not in text and salon.short_code in text
+
+
+async def test_a_draft_is_open_to_guests_once_published(app, fake_request, db):
+    draft = await make_salon(db, status=SALON_DRAFT)
+    await app.process_update(callback(f"S:gy:{draft.id}", ORGANIZER, bot=app.bot))
+    text, menu = _menu(fake_request)
+    assert await _welcome(db, draft.id)
+    assert text.startswith("Guests will be welcome once it is published.")
+    assert menu["🔒 Members only"] == f"S:gn:{draft.id}" and menu["✅ Publish"]
 
 
 async def test_no_one_else_and_no_old_salon_can_flip_it(app, fake_request, db):

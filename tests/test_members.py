@@ -61,7 +61,7 @@ async def test_group_commands_answer_with_a_link_to_the_bot_in_the_same_topic(ap
     assert join_url == "https://t.me/salon_test_bot?start=j_K7PQ2M"
 
 
-async def test_every_private_command_sent_in_the_group_gets_a_way_to_the_bot(app, fake_request):
+async def test_every_private_command_sent_in_the_group_gets_a_way_to_the_bot(app, fake_request, db):
     commands = ["/me", "/invitefriend", "/here 1234", "/plan", "/salons", "/invite",
                 "/materials", "/series", "/newsalon Talk | 2030-01-01 10:00 | 5"]  # fmt: skip
     for command in commands:
@@ -70,7 +70,12 @@ async def test_every_private_command_sent_in_the_group_gets_a_way_to_the_bot(app
     replies = fake_request.calls_to("sendMessage", chat_id=GROUP["id"])
     assert len(replies) == len(commands)
     assert all(r.params["text"].startswith("Let's continue in a private chat") for r in replies)
+    urls = [r.params["reply_markup"]["inline_keyboard"][0][0]["url"] for r in replies]
+    assert urls[:2] == ["https://t.me/salon_test_bot?start=events"] * 2  # /me, /invitefriend
+    assert set(urls[2:]) == {"https://t.me/salon_test_bot"}  # an organizer's: just the chat
     assert not fake_request.calls_to("sendMessage", chat_id=ORGANIZER["id"])
+    async with db.begin() as session:
+        assert not (await session.scalars(select(Salon.id))).all()  # nothing done in the group
 
 
 async def test_join_confirms_with_details_and_calendar_file(app, fake_request, db):

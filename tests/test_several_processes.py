@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 from contextlib import AsyncExitStack
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
+from storage.dialogues import get_dialogue
 from storage.models import Dialogue, Membership, User
 from tests.conftest import make_config, started_app
 from tests.fakes import FakeRequest
@@ -33,6 +34,9 @@ from tests.updates import (
     reply,
 )
 
+HELD_DIALOGUE_LOCKS = text(
+    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2"
+)
 TOO_FAST = "You are sending commands too fast. Please wait a few seconds."
 
 
@@ -101,6 +105,21 @@ async def test_an_admin_change_seen_by_one_process_holds_in_the_other_at_once(pg
         # ...and the second, which had asked Telegram a moment ago, refuses the menu too.
         await other.process_update(callback(f"S:m:{salon.id}", EN_USER, bot=other.bot))
     assert alerts(r2)[-1] == REFUSED
+
+
+async def test_a_failed_admin_list_in_one_process_does_not_demote_anyone_in_the_other(
+    pg_db_url,
+):
+    async with AsyncExitStack() as stack:
+        (one, other), (r1, r2) = await _two(stack, pg_db_url)
+        salon = await stored_salon(one.bot_data.db)
+        for request in (r1, r2):
+            request.api.admins[COMMUNITY_ID] = [EN_USER["id"]]
+        r1.api.fail("getChatAdministrators", 429, "Too Many Requests: retry after 5")
+        await one.process_update(callback(f"S:m:{salon.id}", EN_USER, bot=one.bot))
+        await other.process_update(callback(f"S:m:{salon.id}", EN_USER, bot=other.bot))
+    assert alerts(r1)[-1] == REFUSED  # this process could not tell: configured ids only
+    assert REFUSED not in alerts(r2)  # the other asked Telegram itself: still an admin
 
 
 async def test_a_newsalon_dialogue_whose_steps_land_on_both_processes_completes(pg_db_url):
@@ -196,3 +215,35 @@ def test_every_draft_an_organizer_keeps_open_is_shared():
 
     kept = {create.DRAFT, edit.EDIT, broadcast.DRAFT, co_organizers.DRAFT, plans.PLANS}
     assert set(KEYS) == kept
+
+
+async def test_an_answer_the_shared_limit_refuses_leaves_the_other_process_answers(pg_db_url):
+    """A process that handled the dialogue's first step, then gets an answer the shared limit
+    refuses, must not write its stale copy over what the other process saved."""
+    async with AsyncExitStack() as stack:
+        (one, other), (r1, _r2) = await _two(stack, pg_db_url, limits={"commands_per_user": 3})
+        await one.process_update(message("/newsalon", ORGANIZER, bot=one.bot))
+        await other.process_update(message("Philosophy night", ORGANIZER, bot=other.bot))
+        await other.process_update(callback("S:skip:1", ORGANIZER, bot=other.bot))
+        await one.process_update(message("books; philosophy", ORGANIZER, bot=one.bot))
+        assert r1.sent_texts(ORGANIZER["id"])[-1] == TOO_FAST
+        async with one.bot_data.db.begin() as session:
+            found = await get_dialogue(ORGANIZER["id"], ORGANIZER["id"], session=session)
+    state, data = found
+    assert state == 2 and data["newsalon"]["title"] == "Philosophy night"
+
+
+async def test_an_unreadable_stored_dialogue_is_dropped_and_the_lock_let_go(pg_db_url):
+    async with AsyncExitStack() as stack:
+        (one, _other), (r1, _r2) = await _two(stack, pg_db_url)
+        async with one.bot_data.db.begin() as session:
+            session.add(Dialogue(chat_id=ORGANIZER["id"], user_id=ORGANIZER["id"], state=2,
+                                 data=b"written by another version"))  # fmt: skip
+        await one.process_update(message("Philosophy night", ORGANIZER, bot=one.bot))
+        await one.process_update(message("/newsalon", ORGANIZER, bot=one.bot))
+        async with one.bot_data.db.begin() as session:
+            held = await session.scalar(HELD_DIALOGUE_LOCKS)
+            found = await get_dialogue(ORGANIZER["id"], ORGANIZER["id"], session=session)
+    assert held == 0
+    assert r1.sent_texts(ORGANIZER["id"])[-1].startswith("What is the title of the salon?")
+    assert found is not None and found[0] == 0  # the new dialogue, at its first step

@@ -48,8 +48,11 @@ class BotData:
     # ... and organizers' dialogues live there (bot/salons/dialogues.py).
     shared_dialogues: bool = False
     dialogue: object | None = None  # the /newsalon ConversationHandler
+    # Updates being handled under their person's dialogue lock: id(update) -> Turn.
+    turns: dict[int, object] = field(default_factory=dict)
     # chat id -> (expires at, monotonic seconds; admin user ids)
     admin_cache: dict[int, tuple[float, frozenset[int]]] = field(default_factory=dict)
+    admin_failures: dict[int, float] = field(default_factory=dict)  # chat -> asked again after
     # job name -> when the next "database unavailable" warning may be logged (monotonic)
     outage_warned: dict[str, float] = field(default_factory=dict)
     # update id -> tries of an update replayed because the database was unavailable

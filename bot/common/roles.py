@@ -4,8 +4,10 @@ The admins Telegram names (`getChatAdministrators`) are kept in the database for
 (storage/admins.py), shared by every process. Whichever process sees a `chat_member` update
 saying someone became or stopped being an admin drops the list for all of them, and
 destructive actions (cancel, discard, export) ask Telegram again (`fresh=True`): a demoted
-admin loses organizer rights at once, on every process. While the database is away, each
-process falls back to its own copy.
+admin loses organizer rights at once, on every process. A list asked for before such a
+change is not stored (it may be out of date). When Telegram fails to answer, only the process
+that asked goes without admins for a minute; while the database is away, each process falls
+back to its own copy.
 """
 
 from __future__ import annotations
@@ -19,8 +21,7 @@ from telegram.error import TelegramError
 
 from bot.common.config import CommunityConfig
 from bot.common.context import Context
-from storage.admins import forget_admins as forget_stored_admins
-from storage.admins import get_admins, put_admins
+from storage.admins import drop_admins, get_admins, upsert_admins
 from storage.db import database_unavailable
 from storage.types import utcnow
 
@@ -40,10 +41,18 @@ async def chat_admins(context: Context, chat_id: int) -> frozenset[int]:
         return await _local_admins(context, chat_id)
     if stored is not None:
         return stored
+    failures = context.bot_data.admin_failures
+    if failures.get(chat_id, 0.0) > time.monotonic():
+        return frozenset()  # Telegram failed a moment ago: not asked again yet
+    asked_at = utcnow()
     admins, ttl = await _ask_telegram(context, chat_id)
+    if ttl == FAILED_CACHE_SECONDS:  # this process's trouble; the others keep their lists
+        failures[chat_id] = time.monotonic() + ttl
+        return admins
     try:
         async with context.db.begin() as session:
-            await put_admins(chat_id, admins, utcnow() + timedelta(seconds=ttl), session=session)
+            await upsert_admins(chat_id, admins, asked_at=asked_at, session=session,
+                                expires_at=asked_at + timedelta(seconds=ttl))  # fmt: skip
     except Exception as error:
         if not database_unavailable(error):
             raise
@@ -72,11 +81,13 @@ async def _local_admins(context: Context, chat_id: int) -> frozenset[int]:
 
 
 async def forget_admins(context: Context, chat_id: int) -> None:
-    """Drop the chat's admins for every process (its admins changed): they are asked again."""
+    """The chat's admins changed: drop its list for every process (asked for again), and
+    refuse a list another process is asking for right now (it may be out of date)."""
     context.bot_data.admin_cache.pop(chat_id, None)
+    context.bot_data.admin_failures.pop(chat_id, None)
     try:
         async with context.db.begin() as session:
-            await forget_stored_admins(chat_id, session=session)
+            await drop_admins(chat_id, utcnow(), session=session)
     except Exception as error:
         if not database_unavailable(error):
             raise

@@ -113,6 +113,10 @@ async def my_salons(update: Update, context: Context) -> None:
     )
 
 
+# The member commands answered in the private chat; open_private_chat links them to it.
+MEMBER_COMMANDS = ("events", "join", "leave", "mysalons", "privacy", "me", "invitefriend")
+
+
 async def open_private_chat(update: Update, context: Context) -> None:
     """Commands meant for the private chat sent in the group (members' and organizers'):
     answer briefly with a button that opens the bot."""
@@ -122,7 +126,9 @@ async def open_private_chat(update: Update, context: Context) -> None:
     payload = "privacy" if command == "privacy" else "events"
     if command == "join" and len(args) == 1 and PAYLOAD_RE.match(f"j_{args[0]}"):
         payload = f"j_{args[0]}"
-    url = f"https://t.me/{context.bot.username}?start={payload}"
+    url = f"https://t.me/{context.bot.username}"
+    if command in MEMBER_COMMANDS:  # an organizer's command opens the chat, nothing else
+        url += f"?start={payload}"
     text = _("Let's continue in a private chat, so the group stays quiet:")
     button = InlineKeyboardButton(_("Open the bot"), url=url)
     await reply_in_chat(update, context, text, InlineKeyboardMarkup([[button]]))

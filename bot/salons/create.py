@@ -22,7 +22,6 @@ from bot.common.context import Context
 from bot.common.i18n import N_
 from bot.common.roles import organizer_communities
 from bot.salons.access import NOT_ORGANIZER, send
-from bot.salons.conversation import SharedConversation
 from bot.salons.edit import EDIT, NEW_VALUE, PROMPTS, apply_new_value, ask_new_value
 from bot.salons.input import (
     MAX_DESCRIPTION,
@@ -246,7 +245,7 @@ async def cancel(update: Update, context: Context) -> int:
 EDIT_PATTERN = callbacks.pattern(callbacks.SALON, *PROMPTS)
 
 
-def salon_conversation() -> SharedConversation:
+def salon_conversation() -> ConversationHandler:
     """/newsalon and the Edit buttons: one dialogue at a time (/cancel aborts, entries restart)."""
     text = filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE
     states = {
@@ -263,7 +262,7 @@ def salon_conversation() -> SharedConversation:
     # Tracking per chat and user (not per message) is what we want; PTB warns about it anyway.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PTBUserWarning)
-        return SharedConversation(
+        return ConversationHandler(
             entry_points=[
                 CommandHandler("newsalon", new_salon, filters=filters.ChatType.PRIVATE),
                 CallbackQueryHandler(ask_new_value, pattern=EDIT_PATTERN),

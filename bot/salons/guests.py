@@ -8,7 +8,7 @@ from telegram import Update
 from bot.common.context import Context
 from bot.salons.access import managed_salon, tell
 from bot.salons.organizer_texts import join_link, menu_markup, menu_text
-from storage.models.salons import SALON_CANCELLED
+from storage.models.salons import SALON_CANCELLED, SALON_DRAFT
 from storage.salon_admin import update_salon
 from storage.salons import get_salon
 from storage.types import utcnow
@@ -31,10 +31,12 @@ async def set_guests_welcome(
             await tell(update, _("This salon was cancelled meanwhile."))
             return
         salon = await get_salon(salon.id, session=session)
-    if welcome:
-        head = _("Guests are welcome. Share this link outside the group: {link}").format(
-            link=join_link(context.bot.username, salon)
-        )
+    link = join_link(context.bot.username, salon)
+    if welcome and salon.status == SALON_DRAFT:
+        head = _("Guests will be welcome once it is published. Its link to share outside the "
+                 "group then: {link}").format(link=link)  # fmt: skip
+    elif welcome:
+        head = _("Guests are welcome. Share this link outside the group: {link}").format(link=link)
     else:
         head = _("Members only again. Guests who already signed up keep their seats.")
     language = context.language(update)

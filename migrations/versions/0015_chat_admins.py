@@ -27,6 +27,7 @@ def upgrade() -> None:
     sa.Column('chat_id', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.Column('user_ids', sa.JSON(), nullable=False),
     sa.Column('expires_at', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('dropped_at', storage.types.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('chat_id', name=op.f('pk_chat_admins'))
     )
 

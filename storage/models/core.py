@@ -122,3 +122,5 @@ class ChatAdmins(Base):
     chat_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     user_ids: Mapped[list] = mapped_column(JSON)
     expires_at: Mapped[datetime]
+    # When a change of admins was last seen: a list asked for before then is not stored.
+    dropped_at: Mapped[datetime | None]
