@@ -78,9 +78,12 @@ def signup_counts(events: pd.DataFrame, signups: pd.DataFrame) -> pd.Series:
 
 
 def _weighted_lift(values: np.ndarray, weights: np.ndarray, base: float) -> float:
-    """Recency-weighted mean of values minus the base (0 without weight)."""
+    """Recency-weighted mean of values minus the base (0 without weight).
+
+    Rounded to 1e-9: when every past salon is alike the lift is 0 up to float noise (1e-16),
+    which standardising would blow up to a huge value at the first salon that differs."""
     total = weights.sum()
-    return float((values * weights).sum() / total - base) if total > 0 else 0.0
+    return round(float((values * weights).sum() / total - base), 9) if total > 0 else 0.0
 
 
 def _eligible(members: pd.DataFrame | None, community_id: int, cutoffs: np.ndarray) -> np.ndarray:
