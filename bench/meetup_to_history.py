@@ -24,8 +24,8 @@ def _iso(ms: pd.Series) -> pd.Series:
     return pd.to_datetime(ms, unit="ms", utc=True).dt.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def convert(data: Path, out: Path) -> dict:
-    """Write members, events and signups CSVs; returns row counts."""
+def read_tables(data: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """members, events and signups in the history CSV format (docs/data-formats.md)."""
     rsvps = pd.concat(
         [pd.read_csv(data / f"rsvp_dc_{part}.csv", dtype={"eventId": str})
          for part in ("train", "cv", "test")],
@@ -54,8 +54,14 @@ def convert(data: Path, out: Path) -> dict:
         "response": rsvps.rsvpResponse.map(RESPONSES),
         "responded_at": _iso(rsvps.rsvpTime),
     }).dropna(subset=["response"])  # fmt: skip
+    return members[["community_id", "user_id"]], events, signups
+
+
+def convert(data: Path, out: Path) -> dict:
+    """Write members, events and signups CSVs; returns row counts."""
+    members, events, signups = read_tables(data)
     out.mkdir(parents=True, exist_ok=True)
-    members[["community_id", "user_id"]].to_csv(out / "members.csv", index=False)
+    members.to_csv(out / "members.csv", index=False)
     events.to_csv(out / "events.csv", index=False)
     signups.to_csv(out / "signups.csv", index=False)
     return {"members": len(members), "events": len(events), "signups": len(signups),

@@ -27,13 +27,15 @@ def evaluate_plans(
     texts: pd.DataFrame | None = None,
     params: ModelParams | None = None,
     timezone: str | None = None,
+    progress: bool = False,
 ) -> dict:
     """Predicted vs actual signups per past salon: the salon model with the member model's
     sum of probabilities (sum_p), the salon model without it, sum_p alone and the mean of the
     previous salons.
 
     The member model is fitted on the earlier 70 % of the salons (evaluation.split_events),
-    so sum_p is out of sample for the later salons the backtest predicts.
+    so sum_p is out of sample for the later salons the backtest predicts. `progress` shows
+    the walk-forward's refits (tqdm).
     """
     params = params or ModelParams()
     train_ids, _ = split_events(events, 0.3)
@@ -42,10 +44,11 @@ def evaluate_plans(
         trained = fit_pairs(pairs[pairs["event_id"].isin(train_ids)], params)
         sum_p = sum_p_from_pairs(pairs, predict_pairs(trained, pairs), members, events)
     table = salon_table(events, counts, members, texts, sum_p, timezone=timezone)
-    report = plan_backtest(table)
+    report = plan_backtest(table, progress=progress and "salon model")
     if report["outcome"] != "ok":
         return report
-    alone = plan_backtest(table.assign(sum_p=float("nan"), log_sum_p=0.0, has_sum_p=0.0))
+    alone = plan_backtest(table.assign(sum_p=float("nan"), log_sum_p=0.0, has_sum_p=0.0),
+                          progress=progress and "salon features only")  # fmt: skip
     report["baselines"]["salon_features_only"] = alone["model"]
     return report
 
@@ -65,10 +68,13 @@ def _block(actual: np.ndarray, predicted: np.ndarray) -> dict[str, float | None]
             "spearman": spearman(actual, predicted)}  # fmt: skip
 
 
-def plan_backtest(table: pd.DataFrame, test_share: float = 0.3, refits: int = 50) -> dict:
+def plan_backtest(
+    table: pd.DataFrame, test_share: float = 0.3, refits: int = 50, progress: str | bool = False
+) -> dict:
     """Walk forward over the latest `test_share` of salons: each is predicted by a model fitted
     on the salons that started before its cutoff; MAE and Spearman vs the naive mean of the
-    previous salons and sum_p alone. {"outcome": "not enough data", ...} on tiny histories."""
+    previous salons and sum_p alone. {"outcome": "not enough data", ...} on tiny histories.
+    `progress` (a label, or True) shows the refits with tqdm."""
     rows = usable(table).sort_values("starts_at")
     n_test = math.ceil(test_share * len(rows))
     test = rows.iloc[len(rows) - n_test :]
@@ -78,7 +84,13 @@ def plan_backtest(table: pd.DataFrame, test_share: float = 0.3, refits: int = 50
     predicted = np.full(len(test), np.nan)
     low, high = predicted.copy(), predicted.copy()
     step = max(1, math.ceil(len(test) / refits))
-    for lo in range(0, len(test), step):
+    blocks = range(0, len(test), step)
+    if progress:
+        from tqdm import tqdm
+
+        label = progress if isinstance(progress, str) else "walk forward"
+        blocks = tqdm(blocks, desc=label, unit="refit")
+    for lo in blocks:
         block = test.iloc[lo : lo + step]
         seen = rows[rows["starts_at"] < block["cutoff"].min()]
         try:
@@ -93,6 +105,7 @@ def plan_backtest(table: pd.DataFrame, test_share: float = 0.3, refits: int = 50
     report = {
         "outcome": "ok",
         "salons": int(ok.sum()),
+        "communities": int(test["community_id"].nunique()),
         "train_salons": len(rows) - n_test,
         "mean_signups": float(actual.mean()) if len(actual) else None,
         "model": {**_block(actual, predicted[ok]),

@@ -28,6 +28,7 @@ from sklearn.linear_model import Ridge
 from sklearn.model_selection import KFold, TimeSeriesSplit, cross_val_predict
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 
 from recommender import frames
 from recommender.pairs import salon_document
@@ -54,6 +55,9 @@ MIN_PLAN_SALONS = 5
 RECENT = 3
 HALF_LIFE = 6.0  # salons: older salons count half as much in the demand estimates
 INTERVAL = 0.8
+# OpenMP threads of the booster: salon tables are small, and on a small shared host more
+# threads only wait for each other (a fit took 6-12x longer on 2 busy cores).
+N_THREADS = 1
 _VECTORIZER = HashingVectorizer(analyzer="char_wb", ngram_range=(2, 3), n_features=2**14,
                                 alternate_sign=False, norm="l2")  # fmt: skip
 
@@ -75,9 +79,12 @@ def signup_counts(events: pd.DataFrame, signups: pd.DataFrame) -> pd.Series:
 
 
 def _weighted_lift(values: np.ndarray, weights: np.ndarray, base: float) -> float:
-    """Recency-weighted mean of values minus the base (0 without weight)."""
+    """Recency-weighted mean of values minus the base (0 without weight).
+
+    Rounded to 1e-9: when every past salon is alike the lift is 0 up to float noise (1e-16),
+    which standardising would blow up to a huge value at the first salon that differs."""
     total = weights.sum()
-    return float((values * weights).sum() / total - base) if total > 0 else 0.0
+    return round(float((values * weights).sum() / total - base), 9) if total > 0 else 0.0
 
 
 def _eligible(members: pd.DataFrame | None, community_id: int, cutoffs: np.ndarray) -> np.ndarray:
@@ -276,7 +283,8 @@ class PlanModel:
 
     def predict(self, table: pd.DataFrame) -> pd.DataFrame:
         """expected, low, high signups per row of a salon_table."""
-        mean = self.pipeline.predict(table[list(PLAN_FEATURES)]) + _offset(table)
+        with threadpool_limits(limits=N_THREADS):
+            mean = self.pipeline.predict(table[list(PLAN_FEATURES)]) + _offset(table)
         return pd.DataFrame({
             "expected": np.expm1(mean).clip(min=0.0),
             "low": np.expm1(mean + self.low).clip(min=0.0),
@@ -324,9 +332,10 @@ def fit_plan_model(table: pd.DataFrame, alpha: float = 3.0, random_state: int = 
     train = train.sort_values("starts_at", kind="stable")
     x = train[list(PLAN_FEATURES)]
     y = np.log1p(train["signups"].to_numpy(dtype=float)) - _offset(train)
-    residuals = _forward_residuals(x, y, alpha, random_state)
+    with threadpool_limits(limits=N_THREADS):
+        residuals = _forward_residuals(x, y, alpha, random_state)
+        pipeline = build_plan_pipeline(alpha, len(y), random_state).fit(x, y)
     tail = (1.0 - INTERVAL) / 2
-    pipeline = build_plan_pipeline(alpha, len(y), random_state).fit(x, y)
     return PlanModel(pipeline, float(np.quantile(residuals, tail)),
                      float(np.quantile(residuals, 1.0 - tail)), len(train),
                      f"salon model: {'boosting' if 'boost' in pipeline.named_steps else 'ridge'}"
