@@ -207,6 +207,35 @@ async def test_message_attendees_whose_steps_land_on_both_processes_is_sent(pg_d
     assert last_call(r1, ORGANIZER["id"]).params["text"].startswith("Queued for 1 members")
 
 
+async def test_a_deletion_waits_for_a_draft_being_saved_on_the_other_process(pg_db_url):
+    """The organizer's draft reaches one process, which is still answering when their
+    delete-my-data reaches the other: the draft must not be written back after it."""
+    async with AsyncExitStack() as stack:
+        (one, other), (r1, _r2) = await _two(stack, pg_db_url)
+        salon = await stored_salon(one.bot_data.db)
+        await one.process_update(callback(f"O:msg:{salon.id}", ORGANIZER, bot=one.bot))
+        prompt = last_call(r1, ORGANIZER["id"])
+        answer = r1.do_request
+
+        async def slow_reply(url, method, request_data=None, **timeouts):
+            if url.endswith("/sendMessage"):
+                await asyncio.sleep(0.5)
+            return await answer(url, method, request_data, **timeouts)
+
+        r1.do_request = slow_reply
+        draft = one.process_update(reply("See you", ORGANIZER, prompt.result["message_id"],
+                                         bot=one.bot))  # fmt: skip
+
+        async def delete_a_moment_later():
+            await asyncio.sleep(0.1)
+            await other.process_update(callback("P:del:yes", ORGANIZER, bot=other.bot))
+
+        await asyncio.gather(draft, delete_a_moment_later())
+        async with one.bot_data.db.begin() as session:
+            left = await session.scalar(select(func.count()).select_from(Dialogue))
+    assert left == 0
+
+
 def test_every_draft_an_organizer_keeps_open_is_shared():
     """What the handlers keep in user_data between updates is what the database carries."""
     from bot.plans import handlers as plans

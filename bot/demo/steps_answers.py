@@ -52,6 +52,19 @@ def draw_answers(
     return [answers[i] for i in order]
 
 
+def give_answer(demo: Demo, answer, short_code: str) -> str | None:
+    """Act out one drawn answer: Join or Not this time under the invitation, or the group's
+    link. Returns the pressed button's label (None for the link)."""
+    person = demo.world.members[answer.user_id]
+    if answer.kind == "link":
+        demo.say(person, f"/start j_{short_code}", show=False)
+        return None
+    action = "I:j:" if answer.kind == "join" else "I:n:"
+    label, data = button_with(answer.invitation, action)
+    demo.press(person, answer.invitation, data, label, show=False)
+    return label
+
+
 async def answers_step(demo: Demo) -> None:
     """Each answer goes to the bot as an update; the salon fills, later joiners wait."""
     _, t = demo.gettext, demo.transcript
@@ -68,12 +81,7 @@ async def answers_step(demo: Demo) -> None:
     shown = dict.fromkeys(SHOWN, 0)
     for answer in draw_answers(demo):
         person = demo.world.members[answer.user_id]
-        if answer.kind == "link":
-            demo.say(person, f"/start j_{salon.short_code}", show=False)
-        else:
-            action = "I:j:" if answer.kind == "join" else "I:n:"
-            label, data = button_with(answer.invitation, action)
-            demo.press(person, answer.invitation, data, label, show=False)
+        label = give_answer(demo, answer, salon.short_code)
         await demo.settle()
         calls = demo.new_calls()
         kind = {"join": "joined", "decline": "declined", "link": "link"}[answer.kind]

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from bot.campaigns.uplift import measure_campaign
 from bot.demo.driver import Demo, button_with
-from bot.demo.steps_answers import draw_answers
+from bot.demo.steps_answers import draw_answers, give_answer
+from bot.demo.steps_salon import send_invitations
 from bot.sandbox.server import Call
 from recommender.selection import invitations_per_signup
 from recommender.sim.salons import planted_response
 from storage.attendance import list_attendees
-from storage.campaigns import count_campaign, get_salon_campaign
 from storage.salons import get_salon
 from storage.stats_salons import SalonFunnel, list_salon_funnels
 from storage.types import split_tags, utcnow
@@ -30,17 +30,7 @@ async def plan_campaign_part(demo: Demo, preview: Call) -> None:
     demo.new_calls()  # the announcement and the management card, as in step 3
     async with demo.db.begin() as session:
         salon = await get_salon(int(data.rsplit(":", 1)[1]), session=session)
-    demo.say(organizer, f"/invite {salon.short_code}")
-    await demo.settle()
-    [invite] = await demo.sent(1, "the /invite preview", chat_id=organizer.user_id, button="I:go")
-    demo.show_new()
-    label, data = button_with(invite, "I:go:")
-    demo.press(organizer, invite, data, label)
-    await demo.settle()
-    demo.show_new()
-    async with demo.db.begin() as session:
-        campaign = await get_salon_campaign(salon.id, session=session)
-        counts = await count_campaign(campaign.id, session=session)
+    campaign, counts = await send_invitations(demo, salon)
     calls = await demo.sent(counts.invited, "the plan's invitations", button="I:j:")
     demo.new_calls()
     invitations = {c.params["chat_id"]: c for c in calls}
@@ -48,13 +38,7 @@ async def plan_campaign_part(demo: Demo, preview: Call) -> None:
                              demo.world.now).set_index("user_id")  # fmt: skip
     answers = draw_answers(demo, truth, invitations)
     for answer in answers:
-        person = demo.world.members[answer.user_id]
-        if answer.kind == "link":
-            demo.say(person, f"/start j_{salon.short_code}", show=False)
-        else:
-            action = "I:j:" if answer.kind == "join" else "I:n:"
-            label, data = button_with(answer.invitation, action)
-            demo.press(person, answer.invitation, data, label, show=False)
+        give_answer(demo, answer, salon.short_code)
     await demo.settle()
     # settle() returns once the updates are taken from the queue, not handled: wait until
     # every join is stored, so the figures below count them all.

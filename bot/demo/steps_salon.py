@@ -10,8 +10,9 @@ from bot.demo.world import CHAT_ID, plan_salon
 from bot.models.training import train_community
 from bot.stats.labels import model_reason_text
 from recommender.sim.community import write_history_csv
-from storage.campaigns import count_campaign, get_salon_campaign
+from storage.campaigns import CampaignCounts, count_campaign, get_salon_campaign
 from storage.importers.history import import_history
+from storage.models import Campaign, Salon
 from storage.runs import count_segments, get_latest_run
 from storage.salons import get_salon
 from storage.types import utcnow
@@ -99,12 +100,10 @@ async def salon_step(demo: Demo) -> None:
     demo.facts["salon_id"] = salon.id
 
 
-async def invite_step(demo: Demo) -> None:
-    """/invite: the preview, then the campaign with its holdout; the dispatcher sends it."""
-    _, t, organizer = demo.gettext, demo.transcript, demo.world.organizer
-    t.heading(_("4. Personal invitations, with a holdout"))
-    async with demo.db.begin() as session:
-        salon = await get_salon(demo.facts["salon_id"], session=session)
+async def send_invitations(demo: Demo, salon: Salon) -> tuple[Campaign, CampaignCounts]:
+    """/invite for the salon, its preview shown, Send invitations pressed: the campaign and
+    its counts."""
+    organizer = demo.world.organizer
     demo.say(organizer, f"/invite {salon.short_code}")
     await demo.settle()
     [preview] = await demo.sent(1, "the /invite preview", chat_id=organizer.user_id, button="I:go")
@@ -116,6 +115,16 @@ async def invite_step(demo: Demo) -> None:
     async with demo.db.begin() as session:
         campaign = await get_salon_campaign(salon.id, session=session)
         counts = await count_campaign(campaign.id, session=session)
+    return campaign, counts
+
+
+async def invite_step(demo: Demo) -> None:
+    """/invite: the preview, then the campaign with its holdout; the dispatcher sends it."""
+    _, t = demo.gettext, demo.transcript
+    t.heading(_("4. Personal invitations, with a holdout"))
+    async with demo.db.begin() as session:
+        salon = await get_salon(demo.facts["salon_id"], session=session)
+    campaign, counts = await send_invitations(demo, salon)
     t.note(_("The outbox dispatcher sends them, paced to Telegram's limits:"))
     calls = await demo.sent(counts.invited, "the invitations", button="I:j:")
     demo.new_calls()

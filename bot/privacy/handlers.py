@@ -15,6 +15,7 @@ from bot.common.context import Context
 from bot.common.i18n import N_
 from bot.salons.access import STALE_BUTTON
 from bot.seats.refund_notices import leave_refunds
+from storage.dialogues import lock_dialogue
 from storage.payments import salons_paid_for
 from storage.privacy import (
     count_deleted,
@@ -162,6 +163,10 @@ async def _delete(update: Update, context: Context) -> None:
         await buffer.flush()
         buffer.forget(user_id)
     async with context.db.begin() as session:
+        if context.bot_data.shared_dialogues:
+            # Another process saving the person's dialogue or draft right now would write it
+            # back after the deletion: wait for it (bot/salons/dialogues.py), then delete.
+            await lock_dialogue(user_id, session=session)
         # Deleting gives up every seat: paid ones are refunded by the rules of leaving
         # (before the deadline); the refund keeps only what it needs (storage/privacy.py).
         for salon in await salons_paid_for(user_id, session=session):
